@@ -1,0 +1,1 @@
+"""Feature building shared by offline training and online serving."""

@@ -1,0 +1,1 @@
+"""The ``recsys`` command line: the composition root of the project."""

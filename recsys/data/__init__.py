@@ -1,0 +1,1 @@
+"""Importers and loaders that turn outside data into domain objects."""

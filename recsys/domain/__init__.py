@@ -1,0 +1,1 @@
+"""Domain model: events, places, organisers, users, interactions, taxonomy."""

@@ -1,0 +1,1 @@
+"""Durable stores: the catalogue and the append-only interaction log."""

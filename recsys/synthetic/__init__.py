@@ -1,0 +1,1 @@
+"""Synthetic Flemish cultural season for the demo, tests and benchmarks."""

@@ -1,0 +1,1 @@
+"""Online serving: FastAPI app, cache, widget and dashboards."""

@@ -1,0 +1,1 @@
+"""Offline jobs: train, evaluate, tune, publish candidates."""
