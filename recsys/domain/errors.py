@@ -20,6 +20,7 @@ class InvalidFieldError(RecsysError, ValueError):
         Dotted path of the field, for example ``calendar.subEvent[2].startDate``.
     problem : str
         What is wrong, in words a person can act on.
+
     """
 
     def __init__(self, field: str, problem: str) -> None:
@@ -46,6 +47,7 @@ class RecordError(RecsysError):
         Dotted path of the offending field (empty when the whole record is bad).
     problem : str
         What is wrong.
+
     """
 
     def __init__(self, source: str, record_id: str | None, field: str, problem: str) -> None:
@@ -58,8 +60,10 @@ class RecordError(RecsysError):
     def describe(self) -> str:
         """Return the one-line description shown to users."""
         rid = self.record_id if self.record_id is not None else "?"
-        where = f" field {self.field}" if self.field else ""
-        return f"{self.source}: record {rid}:{where}: {self.problem}"
+        # Positions ("line 7", "row 3", "#2") read better without the word "record".
+        label = rid if rid.startswith(("line ", "row ", "#")) else f"record {rid}"
+        parts = [self.source, label, f"field {self.field}" if self.field else "", self.problem]
+        return ": ".join(part for part in parts if part)
 
 
 class StoreError(RecsysError):
