@@ -78,7 +78,7 @@ def import_uitdatabank(
     print_written("events", events.written, events.unchanged)
     if result.skipped:
         console.print(
-            f"[yellow]•[/] {len(result.skipped)} record(s) skipped by the Search API filter (use --keep-all to keep them):"
+            f"[yellow]•[/] {len(result.skipped)} record(s) skipped (--keep-all keeps those the Search API filter hides):"
         )
         reasons: dict[str, int] = {}
         for skipped in result.skipped:

@@ -6,6 +6,7 @@ only this package may reach into ``training`` and ``serving``.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -37,6 +38,58 @@ def root(
 ) -> None:
     """Personalised recommendations of cultural events."""
     ctx.obj = CliContext.resolve(data_dir)
+
+
+@app.command()
+def generate(
+    ctx: typer.Context,
+    users: Annotated[
+        int, typer.Option("--users", min=1, help="Number of users (scales events and interactions).")
+    ] = 2_000,
+    events: Annotated[
+        int | None, typer.Option("--events", help="Number of events (default: derived from --users).")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; the same options give the same season.")] = 2025,
+    season_start: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--season-start", formats=["%Y-%m-%d"], help="First day (default: 1 September of the current season)."
+        ),
+    ] = None,
+    season_end: Annotated[
+        dt.datetime | None,
+        typer.Option("--season-end", formats=["%Y-%m-%d"], help="Last day (default: 30 June after the start)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Write into a data folder that already holds data.")] = False,
+) -> None:
+    """Generate a synthetic Flemish cultural season (demo size in seconds; scales to 1,000,000 users)."""
+    from recsys.cli.generate import current_season_start, write_season
+    from recsys.cli.progress import errors
+    from recsys.domain.errors import InvalidFieldError
+    from recsys.stores.workspace import Workspace
+    from recsys.synthetic.config import SeasonConfig
+
+    settings: CliContext = ctx.obj
+    if not force:
+        with Workspace.from_env(settings.data_dir) as workspace:
+            held = {k: v for k, v in workspace.catalogue.counts().items() if v} | (
+                {"interactions": workspace.interactions.count()} if workspace.interactions.count() else {}
+            )
+        if held:
+            summary = ", ".join(f"{v:,} {k}" for k, v in held.items())
+            errors.print(
+                f"[bold red]error:[/] data folder {settings.data_dir} already holds {summary}; "
+                "pass --force to add the season to it, or choose another --data-dir"
+            )
+            raise typer.Exit(2)
+    start = season_start.date() if season_start else current_season_start(dt.datetime.now(dt.UTC).date())
+    end = season_end.date() if season_end else dt.date(start.year + 1, 6, 30)
+    try:
+        config = SeasonConfig(seed=seed, n_users=users, n_events=events, season_start=start, season_end=end)
+    except InvalidFieldError as exc:
+        errors.print(f"[bold red]error:[/] --{exc.field.replace('_', '-')}: {exc.problem}")
+        raise typer.Exit(2) from exc
+    write_season(settings.data_dir, config)
 
 
 @app.command()

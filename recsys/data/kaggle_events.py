@@ -84,9 +84,9 @@ def read_impressions(path: Path, *, labelled: bool) -> pa.Table:
         first = min(parsed.problems)
         raise ValueError(f"{path}: line {first + 2}: field timestamp: {parsed.problems[first]}")
     prefix = "kaggle-train" if labelled else "kaggle-test"
-    users = raw.column("user").to_pylist()
-    events = raw.column("event").to_pylist()
-    ids = pa.array([f"{prefix}-{u}-{e}" for u, e in zip(users, events, strict=True)], type=pa.string())
+    # The same user may be shown the same event twice (at different times):
+    # the file's line number keeps each impression distinct and re-imports idempotent.
+    ids = pa.array([f"{prefix}-line{line}" for line in range(2, n + 2)], type=pa.string())
     invited = json.dumps({"invited": True})
     context = pc.if_else(pc.equal(raw.column("invited"), 1), invited, pa.scalar(None, pa.string()))
     return pa.Table.from_arrays(

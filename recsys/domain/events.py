@@ -99,6 +99,7 @@ class Address:
         Street and number.
     country : str
         ISO country code.
+
     """
 
     municipality: str = ""
@@ -127,6 +128,7 @@ class Place:
         Editorial status.
     is_dummy : bool
         True for placeholder locations (online events, legacy dummies).
+
     """
 
     id: str
@@ -158,6 +160,10 @@ class Organizer:
         Free-text labels.
     workflow_status : WorkflowStatus
         Editorial status.
+    is_dummy : bool
+        True for placeholder organisers (legacy records that name an
+        organiser without an id).
+
     """
 
     id: str
@@ -167,6 +173,7 @@ class Organizer:
     url: str | None = None
     labels: tuple[str, ...] = ()
     workflow_status: WorkflowStatus = WorkflowStatus.ACTIVE
+    is_dummy: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +188,7 @@ class SubEvent:
         Whether this date takes place.
     booking : BookingAvailability
         Whether this date can still be booked.
+
     """
 
     start: dt.datetime
@@ -207,6 +215,7 @@ class OpeningHours:
         Local opening and closing time; ``closes <= opens`` means past midnight.
     weekdays : tuple of int
         Days of the week, Monday = 0.
+
     """
 
     opens: dt.time
@@ -255,6 +264,7 @@ class Calendar:
         Weekly hours for periodic and permanent offers.
     closed_days : tuple of DateRange
         Days a periodic or permanent offer is closed.
+
     """
 
     type: CalendarType
@@ -276,9 +286,14 @@ class Calendar:
             object.__setattr__(self, "end", max(s.end for s in ordered))
         elif self.type is CalendarType.PERIODIC:
             if self.start is None or self.end is None:
-                raise InvalidFieldError("startDate" if self.start is None else "endDate", "a periodic calendar needs a start and an end date")
+                raise InvalidFieldError(
+                    "startDate" if self.start is None else "endDate",
+                    "a periodic calendar needs a start and an end date",
+                )
             if self.end < self.start:
-                raise InvalidFieldError("endDate", f"end {self.end.isoformat()} is before start {self.start.isoformat()}")
+                raise InvalidFieldError(
+                    "endDate", f"end {self.end.isoformat()} is before start {self.start.isoformat()}"
+                )
         elif self.sub_events:
             raise InvalidFieldError("subEvent", "a permanent calendar has no dates")
 
@@ -366,10 +381,13 @@ class AgeRange:
         ------
         InvalidFieldError
             When ``text`` is not of the form ``min-max`` with optional bounds.
+
         """
         match = _AGE_RANGE.match(text)
         if not match:
-            raise InvalidFieldError("typicalAgeRange", f"expected 'min-max' with optional bounds such as '18-' or '6-12', got {text!r}")
+            raise InvalidFieldError(
+                "typicalAgeRange", f"expected 'min-max' with optional bounds such as '18-' or '6-12', got {text!r}"
+            )
         low, high = (int(g) if g is not None else None for g in match.groups())
         return cls(low, high)
 
@@ -432,6 +450,9 @@ class Event:
         Link for online attendance.
     created, modified : datetime or None
         Record timestamps.
+    status_reason : LanguageMap
+        Why the event is (temporarily) unavailable, when given.
+
     """
 
     id: str
@@ -459,6 +480,7 @@ class Event:
     online_url: str | None = None
     created: dt.datetime | None = None
     modified: dt.datetime | None = None
+    status_reason: LanguageMap = field(default_factory=LanguageMap)
 
     @property
     def main_language(self) -> str:

@@ -21,6 +21,7 @@ class GeoPoint:
     ----------
     lat, lon : float
         Latitude and longitude in degrees.
+
     """
 
     lat: float

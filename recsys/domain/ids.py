@@ -32,6 +32,7 @@ def validate_id(value: object, field: str) -> str:
     -------
     str
         The id as a string.
+
     """
     if isinstance(value, bool) or value is None:
         raise InvalidFieldError(field, "an id is required")

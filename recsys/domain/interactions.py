@@ -107,6 +107,7 @@ class Interaction:
         Where it happened (widget placement, page).
     context : Mapping[str, str]
         Other context (experiment arm, device class, ...).
+
     """
 
     interaction_id: str

@@ -19,6 +19,7 @@ class LanguageMap:
         Text per ISO 639-1 code (``nl``, ``fr``, ``de``, ``en``).
     main : str
         The authoritative language; falls back to the first available one.
+
     """
 
     texts: Mapping[str, str] = field(default_factory=dict)
@@ -36,6 +37,7 @@ class LanguageMap:
         -------
         str
             The best available text, or an empty string when there is none.
+
         """
         for candidate in (lang, self.main, *LANGUAGES):
             if candidate and self.texts.get(candidate):

@@ -36,6 +36,7 @@ class Term:
         ``events`` and/or ``places``.
     suggested : tuple of str
         Ids of themes publiq suggests for this event type.
+
     """
 
     id: str
@@ -52,6 +53,7 @@ class Taxonomy:
     ----------
     terms : iterable of Term
         The terms; ids must be unique.
+
     """
 
     def __init__(self, terms: list[Term]) -> None:

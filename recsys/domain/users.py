@@ -71,6 +71,7 @@ class User:
         Holds a UiTPAS card (reduced prices for people with fewer means).
     consent : bool
         Agreed to personalisation; without it only non-personal lists are served.
+
     """
 
     id: str

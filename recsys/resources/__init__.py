@@ -1,0 +1,1 @@
+"""Data files shipped with the project: the publiq taxonomy and Flemish municipalities."""

@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from recsys.domain.events import Event, Organizer, Place
 from recsys.domain.users import User
+from recsys.stores.batches import InteractionArrays
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ class WriteResult:
     unchanged : int
         Records that were already stored exactly so (repeated idempotency
         ids, identical upserts).
+
     """
 
     written: int
@@ -101,6 +103,14 @@ class Catalogue(Protocol):
         """Number of ``events``, ``places``, ``organizers`` and ``users``."""
         ...
 
+    def events_table(self) -> pa.Table:
+        """One row per event in id order, with :data:`~recsys.stores.batches.EVENTS_TABLE_SCHEMA`."""
+        ...
+
+    def users_table(self) -> pa.Table:
+        """One row per user in id order, with :data:`~recsys.stores.batches.USERS_TABLE_SCHEMA`."""
+        ...
+
     def close(self) -> None:
         """Release files and connections."""
         ...
@@ -122,6 +132,10 @@ class InteractionLog(Protocol):
 
     def export(self, columns: list[str] | None = None) -> pa.Table:
         """Return a consistent snapshot of every stored interaction, in append order."""
+        ...
+
+    def export_arrays(self) -> InteractionArrays:
+        """Return the same snapshot as numpy arrays for training (codes against sorted id vocabularies)."""
         ...
 
     def count(self) -> int:
