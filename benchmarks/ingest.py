@@ -38,9 +38,11 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.feather as feather
 
-from recsys.domain.interactions import INTERACTION_SCHEMA
+from recsys.data.tabular import InteractionColumns, read_interactions
+from recsys.domain.interactions import INTERACTION_SCHEMA, InteractionKind
 from recsys.stores.segment_log import SegmentLog
 
 HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
@@ -154,6 +156,32 @@ def ours_append(table: pa.Table, folder: Path) -> None:
     assert result.written == len(table), result
 
 
+def as_csv_file(table: pa.Table, path: Path) -> None:
+    """Write the table as a CSV a partner might send: kind names, ISO-8601 times."""
+    labels = pa.array([k.label for k in InteractionKind])
+    kinds = pc.take(labels, pc.cast(table.column("kind"), pa.int32()))
+    times = pc.strftime(table.column("timestamp"), format="%Y-%m-%dT%H:%M:%SZ")
+    out = table.drop_columns(["context"]).set_column(3, "kind", kinds).set_column(4, "timestamp", times)
+    pacsv.write_csv(out, path)
+
+
+def baseline_csv_import(csv_path: Path, path: Path) -> None:
+    table = pacsv.read_csv(csv_path)
+    feather.write_feather(table, str(path), compression="uncompressed")
+    _fsync(path)
+
+
+def ours_csv_import(csv_path: Path, folder: Path) -> None:
+    columns = InteractionColumns(
+        user="user_id", event="event_id", kind="kind", timestamp="timestamp",
+        interaction_id="interaction_id", value="value", placement="placement",
+    )  # fmt: skip
+    imported = read_interactions(csv_path, columns)
+    assert imported.errors.total == 0, imported.errors.reported[:3]
+    with SegmentLog(folder) as log:
+        log.append(imported.table)
+
+
 def ours_export(folder: Path) -> object:
     with SegmentLog(folder) as log:
         return log.export_arrays()
@@ -198,12 +226,22 @@ def main(argv: list[str] | None = None) -> None:
             base_read.run(lambda: baseline_export(feather_path))
             our_read.run(lambda: ours_export(log_dir))
 
+        csv_path, csv_feather = scratch / "interactions.csv", scratch / "from-csv.feather"
+        as_csv_file(table, csv_path)
+        base_csv, our_csv = Measure(), Measure()
+        for _ in range(args.repeat):
+            base_csv.run(lambda: baseline_csv_import(csv_path, csv_feather))
+            our_csv.run(lambda: ours_csv_import(csv_path, log_dir), setup=fresh_log)
+        fresh_log()
+        ours_append(table, log_dir)
+
         n = len(table)
         print("| step | ours | baseline | ours / baseline (throughput) | peak memory ours / baseline |")
         print("|---|---|---|---|---|")
         for label, ours, base, target in (
             ("append (a)", our_write, base_write, 1 / 3),
             ("export to arrays (b)", our_read, base_read, 1 / 2),
+            ("CSV file import (c)", our_csv, base_csv, 1 / 3),
         ):
             ratio = base.seconds / ours.seconds
             verdict = "ok" if ratio >= target else f"MISSED (target >= {target:.2f})"

@@ -27,11 +27,36 @@ def as_string_array(column: pa.Array | pa.ChunkedArray) -> pa.StringArray:
     return pc.cast(array, pa.string())
 
 
-def invalid_id_rows(ids: pa.StringArray) -> dict[int, str]:
-    """Return row index -> problem for every id that breaks the id rules."""
+def invalid_id_rows(ids: pa.StringArray, *, repeated: bool = False) -> dict[int, str]:
+    """Return row index -> problem for every id that breaks the id rules.
+
+    Parameters
+    ----------
+    ids : pyarrow.StringArray
+        The ids, one per row.
+    repeated : bool
+        True when few distinct ids repeat over many rows (user and event
+        columns): each distinct id is then checked once.
+
+    """
+    if repeated:
+        encoded = pc.dictionary_encode(ids)
+        by_value = _invalid_values(encoded.dictionary)
+        if not by_value:
+            return _missing_rows(ids)
+        codes = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False))
+        rows = np.flatnonzero(np.isin(codes, np.fromiter(by_value, dtype=codes.dtype)))
+        return _missing_rows(ids) | {int(r): by_value[int(codes[r])] for r in rows}
+    return _missing_rows(ids) | _invalid_values(ids)
+
+
+def _missing_rows(ids: pa.StringArray) -> dict[int, str]:
+    return {int(i): "an id is required" for i in _true_rows(pc.is_null(ids))}
+
+
+def _invalid_values(ids: pa.StringArray) -> dict[int, str]:
     problems: dict[int, str] = {}
-    missing = _true_rows(pc.or_kleene(pc.is_null(ids), pc.equal(ids, "")))
-    for index in missing:
+    for index in _true_rows(pc.equal(ids, "")):
         problems[int(index)] = "an id is required"
     too_long = _true_rows(pc.greater(pc.utf8_length(ids), MAX_ID_LENGTH))
     for index in too_long:

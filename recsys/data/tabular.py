@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -114,7 +116,23 @@ class UserImport:
     errors: ImportErrors
 
 
-def read_rows(path: Path, errors: ImportErrors, file_format: str | None = None) -> tuple[pa.Table, list[str]]:
+@dataclass(frozen=True, slots=True)
+class RowLabels:
+    """Names rows in error messages (``line 7`` for CSV, ``row 3`` for Parquet) without a string per row."""
+
+    prefix: str
+    numbers: npt.NDArray[np.int64]
+
+    def __getitem__(self, index: int) -> str:
+        return f"{self.prefix} {int(self.numbers[index])}"
+
+    @classmethod
+    def rows(cls, n: int) -> RowLabels:
+        """Label row ``i`` as ``row i+1``."""
+        return cls("row", np.arange(1, n + 1, dtype=np.int64))
+
+
+def read_rows(path: Path, errors: ImportErrors, file_format: str | None = None) -> tuple[pa.Table, RowLabels]:
     """Read a CSV or Parquet file; malformed CSV lines are reported, not fatal.
 
     Parameters
@@ -130,8 +148,8 @@ def read_rows(path: Path, errors: ImportErrors, file_format: str | None = None) 
     -------
     table : pyarrow.Table
         The readable rows; CSV columns are all strings.
-    row_labels : list of str
-        For each table row, how to name it in an error (``row 7``).
+    row_labels : RowLabels
+        For each table row, how to name it in an error (``line 7``).
 
     """
     fmt = file_format or ("parquet" if path.suffix.lower() in (".parquet", ".pq") else "csv")
@@ -140,26 +158,39 @@ def read_rows(path: Path, errors: ImportErrors, file_format: str | None = None) 
             table = pq.read_table(path)
         except (pa.ArrowInvalid, OSError) as exc:
             raise InvalidFieldError("", f"cannot read Parquet file {path}: {exc}") from exc
-        return table, [f"row {i + 1}" for i in range(table.num_rows)]
+        return table, RowLabels.rows(table.num_rows)
     if fmt != "csv":
         raise InvalidFieldError("format", f"unknown file format {fmt!r}; expected csv or parquet")
-    bad_lines: list[int] = []
-
-    def on_bad_line(row: pacsv.InvalidRow) -> str:
-        line = row.number if row.number is not None else -1
-        bad_lines.append(line)
+    # Parallel parsing first; line numbers of malformed lines are only known
+    # single-threaded, so a file with such lines is read again that way.
+    table, bad = _read_csv(path, use_threads=True)
+    if bad:
+        table, bad = _read_csv(path, use_threads=False)
+    for row in bad:
         errors.add(
-            f"line {line}",
+            f"line {row.number}",
             "",
             f"malformed line: expected {row.expected_columns} fields, found {row.actual_columns}",
         )
+    # Lines are counted from the header (line 1); skipped lines shift the rest.
+    lines = np.arange(2, 2 + table.num_rows + len(bad), dtype=np.int64)
+    if bad:
+        lines = np.setdiff1d(lines, np.asarray([row.number for row in bad], dtype=np.int64))[: table.num_rows]
+    return table, RowLabels("line", lines)
+
+
+def _read_csv(path: Path, *, use_threads: bool) -> tuple[pa.Table, list[pacsv.InvalidRow]]:
+    bad: list[pacsv.InvalidRow] = []
+
+    def on_bad_line(row: pacsv.InvalidRow) -> str:
+        bad.append(row)
         return "skip"
 
     header = _csv_header(path)
     try:
         table = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(use_threads=use_threads, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_bad_line),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=True
@@ -167,10 +198,7 @@ def read_rows(path: Path, errors: ImportErrors, file_format: str | None = None) 
         )
     except pa.ArrowInvalid as exc:
         raise InvalidFieldError("", f"cannot read CSV file {path}: {exc}") from exc
-    # Lines are counted from the header (line 1); skipped lines shift the rest.
-    lines = np.arange(2, 2 + table.num_rows + len(bad_lines))
-    good = np.setdiff1d(lines, np.asarray(bad_lines, dtype=np.int64))[: table.num_rows]
-    return table, [f"line {n}" for n in good.tolist()]
+    return table, bad
 
 
 def _csv_header(path: Path) -> list[str]:
@@ -219,7 +247,7 @@ def interactions_from_table(
     table: pa.Table,
     columns: InteractionColumns,
     errors: ImportErrors,
-    row_labels: list[str] | None = None,
+    row_labels: RowLabels | None = None,
     *,
     default_tz: str | None = None,
     epoch_unit: str = "s",
@@ -230,7 +258,7 @@ def interactions_from_table(
     """
     _require_columns(table, columns, errors.source)
     n = table.num_rows
-    labels = row_labels if row_labels is not None else [f"row {i + 1}" for i in range(n)]
+    labels = row_labels if row_labels is not None else RowLabels.rows(n)
     problems: dict[int, tuple[str, str]] = {}
 
     def note(found: dict[int, str], column: str) -> None:
@@ -239,8 +267,8 @@ def interactions_from_table(
 
     users = as_string_array(table.column(columns.user))
     events = as_string_array(table.column(columns.event))
-    note(invalid_id_rows(users), columns.user)
-    note(invalid_id_rows(events), columns.event)
+    note(invalid_id_rows(users, repeated=True), columns.user)
+    note(invalid_id_rows(events, repeated=True), columns.event)
     kinds = _kinds(table, columns, n, note)
     parsed = parse_timestamps(table.column(columns.timestamp), default_tz=default_tz, epoch_unit=epoch_unit)
     note(parsed.problems, columns.timestamp)
@@ -315,29 +343,14 @@ def _values(
     if columns.value is None:
         return pa.array(np.full(n, np.nan, dtype=np.float32))
     raw = table.column(columns.value)
-    text = as_string_array(raw)
-    numbers = pc.cast(raw, pa.float64(), safe=False) if not pa.types.is_string(raw.type) else None
-    if numbers is None:
-        as_float = [_to_float(v) for v in text.to_pylist()]
-        bad = {
-            i: f"value {text[i].as_py()!r} is not a number"
-            for i, v in enumerate(as_float)
-            if v is None and text[i].is_valid
-        }
-        note(bad, columns.value)
-        array = np.asarray([math.nan if v is None else v for v in as_float], dtype=np.float32)
-    else:
-        array = np.asarray(pc.fill_null(numbers, math.nan).to_numpy(zero_copy_only=False), dtype=np.float32)
-    return pa.array(array)
-
-
-def _to_float(text: str | None) -> float | None:
-    if text is None or text.strip() == "":
-        return math.nan
-    try:
-        return float(text)
-    except ValueError:
-        return None
+    if not pa.types.is_string(raw.type):
+        numbers = pc.cast(raw, pa.float64(), safe=False)
+        return pa.array(np.asarray(pc.fill_null(numbers, math.nan).to_numpy(zero_copy_only=False), dtype=np.float32))
+    text = pl.Series(as_string_array(raw)).str.strip_chars()
+    numbers = text.cast(pl.Float64, strict=False)
+    unreadable = numbers.is_null() & text.is_not_null() & (text != "")
+    note({int(i): f"value {text[int(i)]!r} is not a number" for i in unreadable.arg_true().to_list()}, columns.value)
+    return pa.array(numbers.fill_null(math.nan).cast(pl.Float32).to_numpy())
 
 
 def _content_ids(
@@ -379,13 +392,12 @@ def read_users(path: Path, columns: UserColumns, *, file_format: str | None = No
         if name is not None and name not in table.column_names:
             available = ", ".join(table.column_names)
             raise InvalidFieldError(role, f"column {name!r} not found in {path}; the file has: {available}")
-    rows = table.to_pylist()
     users: list[User] = []
-    for label, row in zip(labels, rows, strict=True):
+    for index, row in enumerate(table.to_pylist()):
         try:
             users.append(_user_from_row(row, columns))
         except InvalidFieldError as exc:
-            errors.add(label, exc.field, exc.problem)
+            errors.add(labels[index], exc.field, exc.problem)
     return UserImport(users, errors)
 
 

@@ -8,6 +8,7 @@ an hour or two.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,28 +98,58 @@ def _from_epochs(values: pa.DoubleArray, epoch_unit: str) -> ParsedTimestamps:
     return ParsedTimestamps(result, problems)
 
 
+def _aware(fmt: str) -> Callable[[pl.Series], pl.Series]:
+    return lambda s: s.str.to_datetime(format=fmt, strict=False, time_unit="us", time_zone="UTC")
+
+
+def _naive(fmt: str) -> Callable[[pl.Series], pl.Series]:
+    return lambda s: s.str.to_datetime(format=fmt, strict=False, time_unit="us")
+
+
 def _from_strings(text: pl.Series, default_tz: str | None, epoch_unit: str) -> ParsedTimestamps:
-    stripped = text.str.strip_chars()
     parsed = pl.Series(values=[None] * len(text), dtype=pl.Datetime("us", "UTC"))
+    # Each later attempt sees only the rows still unparsed, so a file written
+    # in one format costs one pass; surrounding blanks are stripped only then.
+    parsed = _fill(parsed, text, _aware(_AWARE_FORMATS[0]))
+    stripped = text.str.strip_chars() if parsed.null_count() else text
     for fmt in _AWARE_FORMATS:
-        attempt = stripped.str.to_datetime(format=fmt, strict=False, time_unit="us", time_zone="UTC")
-        parsed = parsed.fill_null(attempt)
-    digits = stripped.str.contains(r"^-?\d+(\.\d+)?$")
-    epochs = stripped.cast(pl.Float64, strict=False) * _EPOCH_UNITS[epoch_unit]
-    parsed = parsed.fill_null(epochs.cast(pl.Int64, strict=False).cast(pl.Datetime("us")).dt.replace_time_zone("UTC"))
-    naive = pl.Series(values=[None] * len(text), dtype=pl.Datetime("us"))
-    for fmt in _NAIVE_FORMATS:
-        naive = naive.fill_null(stripped.str.to_datetime(format=fmt, strict=False, time_unit="us"))
+        parsed = _fill(parsed, stripped, _aware(fmt))
+
+    def from_epoch(s: pl.Series) -> pl.Series:
+        micros = s.cast(pl.Float64, strict=False) * _EPOCH_UNITS[epoch_unit]
+        return micros.cast(pl.Int64, strict=False).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+
+    parsed = _fill(parsed, stripped, from_epoch)
     problems: dict[int, str] = {}
+    left = parsed.is_null().arg_true()
+    if len(left) == 0:
+        return _finish(parsed, text, problems)
+    rest = stripped.gather(left)
+    naive = pl.Series(values=[None] * len(rest), dtype=pl.Datetime("us"))
+    for fmt in _NAIVE_FORMATS:
+        naive = _fill(naive, rest, _naive(fmt))
+    has_naive = naive.is_not_null()
     if default_tz is not None:
         localised = naive.dt.replace_time_zone(default_tz, ambiguous="earliest", non_existent="null")
-        for index in (parsed.is_null() & naive.is_not_null() & localised.is_null()).arg_true().to_list():
+        for position in (has_naive & localised.is_null()).arg_true().to_list():
+            index = int(left[position])
             problems[index] = f"local time {text[index]!r} does not exist in {default_tz} (clocks jump forward then)"
-        parsed = parsed.fill_null(localised.dt.convert_time_zone("UTC"))
+        parsed = parsed.scatter(left, localised.dt.convert_time_zone("UTC"))
     else:
-        for index in (parsed.is_null() & naive.is_not_null() & ~digits.fill_null(False)).arg_true().to_list():
+        for position in has_naive.arg_true().to_list():
+            index = int(left[position])
             problems[index] = f"timestamp {text[index]!r} {NO_ZONE}"
     return _finish(parsed, text, problems)
+
+
+def _fill(parsed: pl.Series, text: pl.Series, parse: Callable[[pl.Series], pl.Series]) -> pl.Series:
+    """Parse the rows of ``text`` where ``parsed`` is still null and fill them in."""
+    missing = parsed.is_null().arg_true()
+    if len(missing) == 0:
+        return parsed
+    if len(missing) == len(parsed):
+        return parse(text)
+    return parsed.scatter(missing, parse(text.gather(missing)))
 
 
 def _finish(parsed: pl.Series, text: pl.Series, problems: dict[int, str]) -> ParsedTimestamps:
