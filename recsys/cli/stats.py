@@ -32,8 +32,9 @@ def print_stats(catalogue: Catalogue, interactions: InteractionLog, title: str) 
         _print_interaction_tables(interactions.export(["user_id", "event_id", "kind", "timestamp"]))
     users = catalogue.users_table()
     if users.num_rows:
-        bands = Counter(v or "unknown" for v in users.column("age_band").to_pylist())
-        _counter_table("Users per age band", "age band", sorted(bands.items()), users.num_rows)
+        counted = pc.value_counts(pc.fill_null(users.column("age_band"), "unknown")).flatten()
+        bands = sorted(zip(counted[0].to_pylist(), counted[1].to_pylist(), strict=True))
+        _counter_table("Users per age band", "age band", bands, users.num_rows)
 
 
 def _print_event_tables(events: pa.Table) -> None:
@@ -58,7 +59,8 @@ def _print_event_tables(events: pa.Table) -> None:
 
 
 def _print_interaction_tables(log: pa.Table) -> None:
-    kinds = Counter(InteractionKind(k).label for k in log.column("kind").to_pylist())
+    counted = pc.value_counts(log.column("kind")).flatten()
+    kinds = {InteractionKind(k).label: n for k, n in zip(counted[0].to_pylist(), counted[1].to_pylist(), strict=True)}
     order = [k.label for k in InteractionKind if k.label in kinds]
     _counter_table("Interactions per kind", "kind", [(k, kinds[k]) for k in order], log.num_rows)
     span = pc.min_max(log.column("timestamp")).as_py()

@@ -1,0 +1,1 @@
+"""Recommendation models behind one contract (see :mod:`recsys.models.base`)."""

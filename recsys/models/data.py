@@ -1,0 +1,80 @@
+"""What models are trained on: a weighted user x event matrix plus what is known about each event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from recsys.domain.errors import InvalidFieldError
+from recsys.vocabulary import IdVocabulary
+
+
+@dataclass(frozen=True, slots=True)
+class EventSide:
+    """Side information per event, aligned with the events vocabulary (``-1`` = unknown).
+
+    Parameters
+    ----------
+    content : scipy.sparse.csr_matrix or None
+        Events x content features (text, terms, organiser, venue, region, bands).
+    organizer_idx, venue_idx, production_idx, region_idx, discipline_idx : ndarray of int32
+        Categorical codes per event.
+    start_us : ndarray of int64
+        Next start per event in microseconds since the epoch (``-1`` when undated).
+    lat, lon : ndarray of float64
+        Location (NaN when unknown).
+
+    """
+
+    content: sp.csr_matrix | None
+    organizer_idx: npt.NDArray[np.int32]
+    venue_idx: npt.NDArray[np.int32]
+    production_idx: npt.NDArray[np.int32]
+    region_idx: npt.NDArray[np.int32]
+    discipline_idx: npt.NDArray[np.int32]
+    start_us: npt.NDArray[np.int64]
+    lat: npt.NDArray[np.float64]
+    lon: npt.NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return len(self.organizer_idx)
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingData:
+    """Everything a model may learn from.
+
+    Parameters
+    ----------
+    users, events : IdVocabulary
+        Row and column vocabularies of ``matrix``.
+    matrix : scipy.sparse.csr_matrix
+        Users x events preference weights (float32); negative entries are
+        dismissals when the feature builder keeps them.
+    reference_time_us : int
+        The training "now" in microseconds since the epoch (for decay and trending).
+    event_side : EventSide or None
+        Side information, required by content and hybrid models.
+    last_seen_us : ndarray of int64, optional
+        Per event, the time of its latest interaction (``-1`` = none), for trending.
+
+    """
+
+    users: IdVocabulary
+    events: IdVocabulary
+    matrix: sp.csr_matrix
+    reference_time_us: int
+    event_side: EventSide | None = None
+    last_seen_us: npt.NDArray[np.int64] | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        if self.matrix.shape != (len(self.users), len(self.events)):
+            raise InvalidFieldError(
+                "matrix",
+                f"shape {self.matrix.shape} does not match {len(self.users)} users x {len(self.events)} events",
+            )
+        if self.event_side is not None and len(self.event_side) != len(self.events):
+            raise InvalidFieldError("event_side", f"has {len(self.event_side)} events, expected {len(self.events)}")
