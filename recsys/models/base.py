@@ -5,20 +5,26 @@ attributes of the same name), ``fit`` returns ``self``, learned attributes end
 in ``_``. Public methods speak external ids and validate them; subclasses
 implement the underscore methods on internal indices (``*_idx``). Models save
 to a folder of ``.npz`` arrays and JSON, never pickle.
+
+Events a collaborative model has no evidence about get the score ``-inf``:
+"cannot rank" rather than a made-up number; :meth:`Recommender.recommend`
+never returns them.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
+import zipfile
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 import scipy.sparse as sp
 
 from recsys.domain.errors import InvalidFieldError, RecsysError
@@ -72,11 +78,22 @@ class Recommender(ABC):
 
     Subclasses set ``name`` (the registry key), implement :meth:`_fit`,
     :meth:`_score_users`, :meth:`_state` and :meth:`_restore`, and optionally
-    :meth:`_score_history` (fold-in), :meth:`_similar_scores` and :meth:`_explain`.
+    :meth:`_score_history` (fold-in), :meth:`_similar_scores` (then set
+    ``supports_similar``) and :meth:`_explain`.
+
+    Attributes
+    ----------
+    users_, events_ : IdVocabulary
+        The vocabularies the model was fitted on.
+    seen_ : scipy.sparse.csr_matrix
+        Users x events training weights (float32, negative = dismissals); a
+        stored entry means the user already interacted with the event.
     """
 
     name: ClassVar[str]
     reason_kind: ClassVar[str] = "collaborative"
+    #: Whether :meth:`similar` works (the training job publishes "similar events" lists only for these).
+    supports_similar: ClassVar[bool] = False
     registry: ClassVar[dict[str, type[Recommender]]] = {}
 
     users_: IdVocabulary
@@ -113,13 +130,24 @@ class Recommender(ABC):
     # -- fitting --------------------------------------------------------------------------
 
     def fit(self, data: TrainingData) -> Self:
-        """Learn from ``data`` and return ``self``."""
+        """Learn from ``data`` and return ``self``; a failed fit leaves the model unfitted."""
         self.users_ = data.users
         self.events_ = data.events
-        # What each user already interacted with, excluded from their lists by default.
-        self.seen_ = (data.matrix != 0).astype(np.float32).tocsr()
-        self._fit(data)
+        # What each user already interacted with (excluded from their lists by default), with
+        # its weight so that fold-in and explanations see the training history as it was.
+        seen = sp.csr_matrix(data.matrix, dtype=np.float32, copy=True)
+        seen.sum_duplicates()
+        self.seen_ = seen
+        try:
+            self._fit(data)
+        except BaseException:
+            self._forget_fitted()
+            raise
         return self
+
+    def _forget_fitted(self) -> None:
+        for attribute in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+            delattr(self, attribute)
 
     @property
     def is_fitted(self) -> bool:
@@ -171,13 +199,20 @@ class Recommender(ABC):
         if n < 1:
             raise InvalidFieldError("n", f"n must be at least 1, got {n}")
         user_idx = self.users_.get(user_id)
-        history_row = self._history_row(user_idx, history)
-        if history is not None and history_row.nnz:
-            scores = self._score_history(history_row)
-        elif user_idx is not None:
+        extra = self._known_history(history)
+        history_row = self._history_row(user_idx, extra)
+        scores: Scores | None = None
+        if extra.nnz:
+            try:
+                scores = self._score_history(history_row)
+            except ColdUserError:
+                # A model without fold-in still serves a known user from what it learned.
+                if user_idx is None:
+                    raise
+        if scores is None:
+            if user_idx is None:
+                raise ColdUserError(f"user {user_id!r} is unknown to {self.name} and brought no known history")
             scores = self._score_users(np.asarray([user_idx], dtype=np.int32))[0]
-        else:
-            raise ColdUserError(f"user {user_id!r} is unknown to {self.name} and brought no known history")
         seen = history_row.indices if exclude_seen else np.empty(0, dtype=np.int32)
         items = self._rank(scores, n, candidates, exclude, seen)
         reasons = self._explain(history_row, items)
@@ -187,8 +222,19 @@ class Recommender(ABC):
         ]
 
     def similar(self, event_id: str, n: int = 10, *, candidates: Sequence[str] | None = None) -> list[Recommendation]:
-        """Return the ``n`` events most like ``event_id``, best first."""
+        """Return the ``n`` events most like ``event_id``, best first (never the event itself).
+
+        Raises
+        ------
+        UnknownEntityError
+            For an event the model does not know.
+        InvalidFieldError
+            For a model that does not compute similar events (``supports_similar`` is false).
+
+        """
         self._require_fitted()
+        if n < 1:
+            raise InvalidFieldError("n", f"n must be at least 1, got {n}")
         event_idx = self.events_.index_of(event_id)
         scores = self._similar_scores(event_idx)
         items = self._rank(scores, n, candidates, (), np.asarray([event_idx], dtype=np.int32))
@@ -200,15 +246,36 @@ class Recommender(ABC):
         self._require_fitted()
         return self._score_users(np.asarray(user_idx, dtype=np.int32))
 
-    def _history_row(self, user_idx: int | None, history: Mapping[str, float] | None) -> sp.csr_matrix:
-        row = self.seen_[user_idx] if user_idx is not None else sp.csr_matrix((1, len(self.events_)), dtype=np.float32)
-        if history:
-            known = [(self.events_.get(e), w) for e, w in history.items()]
-            cols = np.asarray([i for i, _ in known if i is not None], dtype=np.int32)
-            vals = np.asarray([w for i, w in known if i is not None], dtype=np.float32)
-            extra = sp.csr_matrix((vals, (np.zeros(len(cols), dtype=np.int32), cols)), shape=row.shape)
-            row = (row + extra).tocsr()
-        return row
+    def _known_history(self, history: Mapping[str, float] | None) -> sp.csr_matrix:
+        """The events of ``history`` the model knows, as a 1 x n_events row (unknown ids are dropped)."""
+        shape = (1, len(self.events_))
+        if not history:
+            return sp.csr_matrix(shape, dtype=np.float32)
+        known = [(self.events_.get(e), w) for e, w in history.items()]
+        cols = np.asarray([i for i, _ in known if i is not None], dtype=np.int32)
+        vals = np.asarray([w for i, w in known if i is not None], dtype=np.float32)
+        return sp.csr_matrix((vals, (np.zeros(len(cols), dtype=np.int32), cols)), shape=shape)
+
+    def _history_row(self, user_idx: int | None, extra: sp.csr_matrix) -> sp.csr_matrix:
+        """The user's training weights (if known) plus the recent history."""
+        if user_idx is None:
+            return extra
+        return sp.csr_matrix(self.seen_[user_idx] + extra, dtype=np.float32)
+
+    def _append_events(self, event_ids: Sequence[str]) -> npt.NDArray[np.int64]:
+        """Add ids the model does not know to ``events_`` (``seen_`` grows with it); return every id's index.
+
+        For models that learn about new events after ``fit`` (see ``HybridRecommender.add_events``).
+        """
+        wanted = list(event_ids)
+        new = [e for e in dict.fromkeys(wanted) if e not in self.events_]
+        if new:
+            self.events_ = IdVocabulary(pa.concat_arrays([self.events_.ids, pa.array(new, type=pa.string())]), "event")
+            seen = self.seen_
+            self.seen_ = sp.csr_matrix(
+                (seen.data, seen.indices, seen.indptr), shape=(len(self.users_), len(self.events_))
+            )
+        return self.events_.indices_of(wanted)
 
     def _rank(
         self,
@@ -246,33 +313,57 @@ class Recommender(ABC):
         arrays["users"] = self.users_.to_numpy()
         arrays["events"] = self.events_.to_numpy()
         arrays["seen_indptr"], arrays["seen_indices"] = self.seen_.indptr, self.seen_.indices
+        arrays["seen_data"] = self.seen_.data
         np.savez(folder / STATE_FILE, allow_pickle=False, **arrays)
         params = {"model": self.name, "params": self.get_params()}
         (folder / PARAMS_FILE).write_text(json.dumps(params, indent=2, sort_keys=True), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> Recommender:
-        """Rebuild a model saved by :meth:`save`; the class comes from the registry, never from the file."""
+    def load(cls, folder: Path) -> Self:
+        """Rebuild a model saved by :meth:`save`; the class comes from the registry, never from the file.
+
+        Raises
+        ------
+        InvalidFieldError
+            When a file is missing or unreadable, lacks an array, or holds a model of another class.
+
+        """
         try:
             params = json.loads((folder / PARAMS_FILE).read_text(encoding="utf-8"))
             model_cls = Recommender.registry[params["model"]]
         except FileNotFoundError as exc:
             raise InvalidFieldError(PARAMS_FILE, f"missing in {folder}") from exc
-        except (KeyError, json.JSONDecodeError) as exc:
-            raise InvalidFieldError(PARAMS_FILE, f"not a saved model ({exc})") from exc
+        except (KeyError, TypeError, json.JSONDecodeError) as exc:
+            raise InvalidFieldError(PARAMS_FILE, f"not a saved model ({exc!r})") from exc
         if cls is not Recommender and not issubclass(model_cls, cls):
             raise InvalidFieldError("model", f"{folder} holds a {model_cls.__name__}, not a {cls.__name__}")
-        model = model_cls(**params["params"])
-        with np.load(folder / STATE_FILE, allow_pickle=False) as stored:
-            arrays = {k: stored[k] for k in stored.files}
-        model.users_ = IdVocabulary.from_numpy(arrays.pop("users"), "user")
-        model.events_ = IdVocabulary.from_numpy(arrays.pop("events"), "event")
-        indptr, indices = arrays.pop("seen_indptr"), arrays.pop("seen_indices")
-        model.seen_ = sp.csr_matrix(
-            (np.ones(len(indices), dtype=np.float32), indices, indptr), shape=(len(model.users_), len(model.events_))
-        )
-        model._restore({k.removeprefix("state__"): v for k, v in arrays.items()})
-        return model
+        try:
+            model = model_cls(**params["params"])
+        except (KeyError, TypeError) as exc:
+            raise InvalidFieldError(PARAMS_FILE, f"parameters do not fit {model_cls.__name__} ({exc})") from exc
+        try:
+            with np.load(folder / STATE_FILE, allow_pickle=False) as stored:
+                arrays = {k: stored[k] for k in stored.files}
+        except FileNotFoundError as exc:
+            raise InvalidFieldError(STATE_FILE, f"missing in {folder}") from exc
+        except (OSError, ValueError, zipfile.BadZipFile) as exc:
+            raise InvalidFieldError(STATE_FILE, f"unreadable in {folder} ({exc})") from exc
+        try:
+            model.users_ = IdVocabulary.from_numpy(arrays.pop("users"), "user")
+            model.events_ = IdVocabulary.from_numpy(arrays.pop("events"), "event")
+            indptr, indices, data = arrays.pop("seen_indptr"), arrays.pop("seen_indices"), arrays.pop("seen_data")
+            model.seen_ = sp.csr_matrix(
+                (data.astype(np.float32), indices, indptr), shape=(len(model.users_), len(model.events_))
+            )
+            model._restore({k.removeprefix("state__"): v for k, v in arrays.items()})
+        except KeyError as exc:
+            model._forget_fitted()
+            raise InvalidFieldError(STATE_FILE, f"{folder} lacks the array {exc.args[0]!r}") from exc
+        except ValueError as exc:
+            model._forget_fitted()
+            raise InvalidFieldError(STATE_FILE, f"arrays in {folder} do not fit together ({exc})") from exc
+        # The registry class is ``cls`` or a subclass of it (checked above).
+        return cast(Self, model)
 
     # -- for subclasses -------------------------------------------------------------------
 
@@ -302,4 +393,4 @@ class Recommender(ABC):
 
     @abstractmethod
     def _restore(self, state: dict[str, npt.NDArray[Any]]) -> None:
-        """Set the fitted attributes from saved arrays."""
+        """Set the fitted attributes from saved arrays (``KeyError`` for a missing one, ``ValueError`` for a misfit)."""

@@ -59,7 +59,11 @@ class TrainingData:
     event_side : EventSide or None
         Side information, required by content and hybrid models.
     last_seen_us : ndarray of int64, optional
-        Per event, the time of its latest interaction (``-1`` = none), for trending.
+        Per event, the time of its latest interaction (``-1`` = none).
+    interaction_time_us : ndarray of int64, optional
+        Per stored entry of ``matrix`` (aligned with ``matrix.data``), the time of
+        the latest interaction in that user x event cell (``-1`` = unknown); what
+        popularity decays by and what trending counts in its windows.
 
     """
 
@@ -69,6 +73,7 @@ class TrainingData:
     reference_time_us: int
     event_side: EventSide | None = None
     last_seen_us: npt.NDArray[np.int64] | None = field(default=None)
+    interaction_time_us: npt.NDArray[np.int64] | None = field(default=None)
 
     def __post_init__(self) -> None:
         if self.matrix.shape != (len(self.users), len(self.events)):
@@ -78,3 +83,18 @@ class TrainingData:
             )
         if self.event_side is not None and len(self.event_side) != len(self.events):
             raise InvalidFieldError("event_side", f"has {len(self.event_side)} events, expected {len(self.events)}")
+        if self.last_seen_us is not None and len(self.last_seen_us) != len(self.events):
+            raise InvalidFieldError("last_seen_us", f"has {len(self.last_seen_us)} values, expected {len(self.events)}")
+        if self.interaction_time_us is not None and len(self.interaction_time_us) != self.matrix.nnz:
+            raise InvalidFieldError(
+                "interaction_time_us",
+                f"has {len(self.interaction_time_us)} values, expected one per stored entry ({self.matrix.nnz})",
+            )
+
+
+def positive_part(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """The positive entries of ``matrix`` (float32 csr): what a model that cannot use dismissals learns from."""
+    positive = sp.csr_matrix(matrix, dtype=np.float32, copy=True)
+    positive.data[positive.data < 0] = 0
+    positive.eliminate_zeros()
+    return positive

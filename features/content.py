@@ -1,0 +1,562 @@
+"""Event content as a sparse matrix: what an event is, who makes it, where, when and for whom.
+
+The :class:`ContentEncoder` turns rows of the flat events table
+(``recsys.stores.batches.EVENTS_TABLE_SCHEMA``) into one sparse row per event,
+made of blocks:
+
+==============  =====================================================================  ======
+block           columns                                                                weight
+==============  =====================================================================  ======
+``text``        TF-IDF of the stemmed name (counted ``name_repeat`` times) and           1.0
+                description, analysed in the event's main language (:mod:`.text`)
+``type``        one-hot event type (publiq taxonomy; discipline)                          0.7
+``theme``       the event's theme, plus the themes publiq suggests for its type           0.5
+                as a weak prior (together of norm ``suggested_theme_weight``)
+``organizer``   one-hot organiser                                                         0.6
+``venue``       one-hot location (``location_id``)                                        0.4
+``production``  one-hot production (one show, many dates and venues)                      1.0
+``region``      one-hot province or Brussels (:mod:`.regions`: postcode ranges)           0.3
+``municipality``  one-hot municipality name                                               0.3
+``price``       price band (:data:`.bands.PRICE_BANDS`)                                   0.3
+``age``         the age bands the typical age range overlaps (:data:`.bands.AGE_BANDS`)   0.4
+``weekday``     local weekday of the first start, plus a weekend flag                     0.2
+``time_of_day`` local time of day of the first start                                     0.2
+``calendar``    calendar type (single, multiple, periodic, permanent)                     0.2
+==============  =====================================================================  ======
+
+Each block is L2-normalised on its own and then multiplied by its weight, so
+the dot product of two rows is ``sum(w_b**2 * cosine_b)``: the squared
+weights say how much each kind of resemblance counts, and a block an event
+lacks (no production, no date) neither helps nor dilutes the others. The
+whole row is deliberately not re-normalised; models that want cosines
+normalise themselves.
+
+Vocabularies of the fixed blocks (taxonomy, regions, bands, weekdays) do not
+depend on the data, and those of the learned blocks (text, organisers,
+venues, productions, municipalities) are sorted, so the encoder is
+deterministic. An event unseen at fit time still gets a row: unknown
+organisers or words give zeros in their block, while type, theme, region,
+price, age, time and calendar still describe it. That is the point: a
+brand-new event has a content vector before anybody has interacted with it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Final, Self
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+import scipy.sparse as sp
+
+from features.bands import AGE_BANDS, PRICE_BANDS, TIMES_OF_DAY, age_band_matrix, price_band, time_of_day
+from features.local_time import is_weekend, local_weekday_hour
+from features.regions import REGIONS, region_codes
+from features.tables import float_column, require_columns, string_column, time_column
+from features.text import STEMMER_VERSION, analyze
+from recsys.domain.errors import InvalidFieldError, RecsysError
+from recsys.domain.events import WEEKDAYS, CalendarType
+from recsys.domain.taxonomy import default_taxonomy
+from recsys.models.base import NotFittedError
+
+#: Every block, in column order.
+BLOCKS: Final = (
+    "text",
+    "type",
+    "theme",
+    "organizer",
+    "venue",
+    "production",
+    "region",
+    "municipality",
+    "price",
+    "age",
+    "weekday",
+    "time_of_day",
+    "calendar",
+)
+
+#: Default weight per block (see the module docstring for the reasoning).
+DEFAULT_BLOCK_WEIGHTS: Final[Mapping[str, float]] = MappingProxyType(
+    {
+        "text": 1.0,
+        "type": 0.7,
+        "theme": 0.5,
+        "organizer": 0.6,
+        "venue": 0.4,
+        "production": 1.0,
+        "region": 0.3,
+        "municipality": 0.3,
+        "price": 0.3,
+        "age": 0.4,
+        "weekday": 0.2,
+        "time_of_day": 0.2,
+        "calendar": 0.2,
+    }
+)
+
+#: Columns of the events table the encoder reads.
+REQUIRED_COLUMNS: Final = (
+    "event_id",
+    "type_id",
+    "theme_id",
+    "organizer_id",
+    "location_id",
+    "production_id",
+    "municipality",
+    "postcode",
+    "start",
+    "calendar_type",
+    "base_price",
+    "is_free",
+    "min_age",
+    "max_age",
+    "name",
+    "description",
+    "main_language",
+)
+
+#: Blocks whose vocabulary is learned from the events given to ``fit``.
+LEARNED_BLOCKS: Final = ("text", "organizer", "venue", "production", "municipality")
+#: Blocks one-hot encoding one column of the table, by column name.
+_ONE_HOT_COLUMNS: Final = {
+    "type": "type_id",
+    "organizer": "organizer_id",
+    "venue": "location_id",
+    "production": "production_id",
+    "calendar": "calendar_type",
+}
+
+STATE_JSON: Final = "content_encoder.json"
+STATE_NPZ: Final = "content_encoder.npz"
+FORMAT: Final = "uit-recsys/content-encoder"
+FORMAT_VERSION: Final = 1
+
+Matrix = sp.csr_matrix
+
+
+class EncoderFormatError(RecsysError, ValueError):
+    """A saved content encoder is missing, damaged or written by an incompatible version."""
+
+
+def _fixed_vocabularies() -> dict[str, list[str]]:
+    taxonomy = default_taxonomy()
+    return {
+        "type": sorted(t.id for t in taxonomy.event_types()),
+        "theme": sorted(t.id for t in taxonomy.themes()),
+        "region": list(REGIONS),
+        "price": list(PRICE_BANDS),
+        "age": [name for name, _, _ in AGE_BANDS],
+        "weekday": [*WEEKDAYS, "weekend"],
+        "time_of_day": [name for name, _, _ in TIMES_OF_DAY],
+        "calendar": sorted(c.value for c in CalendarType),
+    }
+
+
+class ContentEncoder:
+    """Encode events as sparse content vectors (see the module docstring for the blocks).
+
+    Parameters
+    ----------
+    max_text_features : int
+        Keep at most this many text terms (the most frequent over the corpus).
+    min_df : int
+        Drop terms found in fewer events than this.
+    max_df : float
+        Drop terms found in more than this share of events (boilerplate).
+    name_repeat : int
+        Count the words of the name this many times: the title says more than the blurb.
+    suggested_theme_weight : float
+        Norm of the prior spread over the themes publiq suggests for the
+        event's type (the event's own theme weighs 1).
+    block_weights : Mapping[str, float], optional
+        Weights overriding :data:`DEFAULT_BLOCK_WEIGHTS` for the named blocks;
+        a weight of 0 leaves the block out.
+
+    Attributes
+    ----------
+    vocabularies_ : dict of str to list of str
+        Column labels per block (learned and fixed), in column order.
+    idf_ : ndarray of float64
+        Inverse document frequency of each text term.
+    n_events_ : int
+        Number of events seen by ``fit``.
+
+    Examples
+    --------
+    >>> encoder = ContentEncoder(min_df=1).fit(events)       # doctest: +SKIP
+    >>> matrix = encoder.transform(new_events)               # doctest: +SKIP
+
+    """
+
+    vocabularies_: dict[str, list[str]]
+    idf_: npt.NDArray[np.float64]
+    n_events_: int
+
+    def __init__(
+        self,
+        max_text_features: int = 20_000,
+        min_df: int = 2,
+        max_df: float = 0.5,
+        name_repeat: int = 2,
+        suggested_theme_weight: float = 0.3,
+        block_weights: Mapping[str, float] | None = None,
+    ) -> None:
+        self.max_text_features = max_text_features
+        self.min_df = min_df
+        self.max_df = max_df
+        self.name_repeat = name_repeat
+        self.suggested_theme_weight = suggested_theme_weight
+        self.block_weights = dict(block_weights) if block_weights is not None else None
+        self._validate_params()
+
+    # -- parameters -----------------------------------------------------------------------
+
+    def _validate_params(self) -> None:
+        if isinstance(self.max_text_features, bool) or not isinstance(self.max_text_features, int):
+            raise InvalidFieldError("max_text_features", f"must be an integer, got {self.max_text_features!r}")
+        if self.max_text_features < 0:
+            raise InvalidFieldError("max_text_features", f"must be at least 0, got {self.max_text_features}")
+        if isinstance(self.min_df, bool) or not isinstance(self.min_df, int) or self.min_df < 1:
+            raise InvalidFieldError("min_df", f"must be an integer of at least 1, got {self.min_df!r}")
+        if not (isinstance(self.max_df, int | float) and 0.0 < float(self.max_df) <= 1.0):
+            raise InvalidFieldError("max_df", f"must be a share in (0, 1], got {self.max_df!r}")
+        if isinstance(self.name_repeat, bool) or not isinstance(self.name_repeat, int) or self.name_repeat < 0:
+            raise InvalidFieldError("name_repeat", f"must be an integer of at least 0, got {self.name_repeat!r}")
+        if not (math.isfinite(self.suggested_theme_weight) and self.suggested_theme_weight >= 0.0):
+            raise InvalidFieldError(
+                "suggested_theme_weight", f"must be finite and at least 0, got {self.suggested_theme_weight!r}"
+            )
+        for block, weight in (self.block_weights or {}).items():
+            if block not in BLOCKS:
+                raise InvalidFieldError("block_weights", f"unknown block {block!r}; blocks are {list(BLOCKS)}")
+            if not (isinstance(weight, int | float) and math.isfinite(weight) and weight >= 0.0):
+                raise InvalidFieldError(f"block_weights.{block}", f"must be finite and at least 0, got {weight!r}")
+
+    def get_params(self) -> dict[str, Any]:
+        """Return the parameters given to ``__init__``."""
+        return {
+            "max_text_features": self.max_text_features,
+            "min_df": self.min_df,
+            "max_df": self.max_df,
+            "name_repeat": self.name_repeat,
+            "suggested_theme_weight": self.suggested_theme_weight,
+            "block_weights": None if self.block_weights is None else dict(self.block_weights),
+        }
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """The weight of every block (defaults merged with ``block_weights``)."""
+        merged = dict(DEFAULT_BLOCK_WEIGHTS)
+        merged.update(self.block_weights or {})
+        return {block: float(merged[block]) for block in BLOCKS}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"ContentEncoder({args})"
+
+    # -- fitting --------------------------------------------------------------------------
+
+    @property
+    def is_fitted(self) -> bool:
+        """True once ``fit`` or ``load`` has run."""
+        return hasattr(self, "vocabularies_")
+
+    def _require_fitted(self) -> None:
+        if not self.is_fitted:
+            raise NotFittedError("ContentEncoder is not fitted; call fit() or load() first")
+
+    def fit(self, events: pa.Table) -> Self:
+        """Learn the text vocabulary with its IDF and the organiser, venue, production and municipality lists.
+
+        Parameters
+        ----------
+        events : pyarrow.Table
+            Events with the columns of :data:`REQUIRED_COLUMNS` (``EVENTS_TABLE_SCHEMA`` has them all).
+
+        Returns
+        -------
+        ContentEncoder
+            ``self``.
+
+        """
+        require_columns(events, REQUIRED_COLUMNS)
+        n = events.num_rows
+        documents = self._documents(events)
+        df: Counter[str] = Counter()
+        total: Counter[str] = Counter()
+        for doc in documents:
+            df.update(set(doc))
+            total.update(doc)
+        max_count = self.max_df * n
+        eligible = [t for t, d in df.items() if self.min_df <= d <= max_count]
+        # Most frequent first, ties by term, so the cut is deterministic; then alphabetical columns.
+        eligible.sort(key=lambda t: (-total[t], t))
+        terms = sorted(eligible[: self.max_text_features])
+        vocabularies = _fixed_vocabularies()
+        vocabularies["text"] = terms
+        for block in ("organizer", "venue", "production"):
+            vocabularies[block] = _distinct_sorted(events.column(_ONE_HOT_COLUMNS[block]))
+        vocabularies["municipality"] = _distinct_sorted(_municipality_keys(events))
+        self.vocabularies_ = {block: vocabularies[block] for block in BLOCKS}
+        # Smoothed IDF (as scikit-learn's): never zero, so a term in every event still counts a little.
+        self.idf_ = np.log((1.0 + n) / (1.0 + np.array([df[t] for t in terms], dtype=np.float64))) + 1.0
+        self.n_events_ = n
+        return self
+
+    def fit_transform(self, events: pa.Table) -> Matrix:
+        """``fit(events)`` then ``transform(events)``."""
+        return self.fit(events).transform(events)
+
+    # -- encoding -------------------------------------------------------------------------
+
+    def transform(self, events: pa.Table) -> Matrix:
+        """Encode ``events``, one row each, in table order.
+
+        Parameters
+        ----------
+        events : pyarrow.Table
+            Events with the columns of :data:`REQUIRED_COLUMNS`; they need not have been seen by ``fit``.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+            ``len(events) x len(feature_names())``, float32.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit`` or ``load``.
+        InvalidFieldError
+            When a required column is missing.
+
+        """
+        self._require_fitted()
+        require_columns(events, REQUIRED_COLUMNS)
+        weights = self.weights
+        n = events.num_rows
+        parts = []
+        for block in BLOCKS:
+            if weights[block] <= 0.0:
+                continue
+            raw = self._encode_block(block, events)
+            parts.append(_scale(_normalise_rows(raw), weights[block]))
+        if not parts:
+            return sp.csr_matrix((n, 0), dtype=np.float32)
+        matrix = sp.hstack(parts, format="csr", dtype=np.float32)
+        matrix.sort_indices()
+        return matrix
+
+    def feature_names(self) -> list[str]:
+        """Return a label per column: ``<block>:<value>`` (``text:voorstel``, ``price:free``)."""
+        self._require_fitted()
+        weights = self.weights
+        return [f"{block}:{v}" for block in BLOCKS if weights[block] > 0.0 for v in self.vocabularies_[block]]
+
+    def block_slices(self) -> dict[str, slice]:
+        """Return the columns of each block that is in the output."""
+        self._require_fitted()
+        weights = self.weights
+        slices, start = {}, 0
+        for block in BLOCKS:
+            if weights[block] > 0.0:
+                width = len(self.vocabularies_[block])
+                slices[block] = slice(start, start + width)
+                start += width
+        return slices
+
+    def _documents(self, events: pa.Table) -> list[list[str]]:
+        names = string_column(events, "name")
+        descriptions = string_column(events, "description")
+        languages = string_column(events, "main_language")
+        return [
+            analyze(name, lang) * self.name_repeat + analyze(description, lang)
+            for name, description, lang in zip(names, descriptions, languages, strict=True)
+        ]
+
+    def _encode_block(self, block: str, events: pa.Table) -> Matrix:
+        n, width = events.num_rows, len(self.vocabularies_[block])
+        if block == "text":
+            return self._encode_text(events)
+        if block in _ONE_HOT_COLUMNS:
+            return _one_hot(_lookup(events.column(_ONE_HOT_COLUMNS[block]), self.vocabularies_[block]), width)
+        if block == "municipality":
+            return _one_hot(_lookup(_municipality_keys(events), self.vocabularies_[block]), width)
+        if block == "theme":
+            return self._encode_themes(events)
+        if block == "region":
+            return _one_hot(region_codes(events.column("postcode"), events.column("municipality")), width)
+        if block == "price":
+            return _one_hot(price_band(float_column(events, "base_price"), float_column(events, "is_free")), width)
+        if block == "age":
+            bands = age_band_matrix(float_column(events, "min_age"), float_column(events, "max_age"))
+            return sp.csr_matrix(bands.astype(np.float64))
+        weekday, hour = local_weekday_hour(time_column(events, "start"))
+        if block == "weekday":
+            # One column per weekday, and a last one for "weekend" (Friday evening included).
+            return _one_hot(weekday, width) + _one_hot(np.where(is_weekend(weekday, hour), width - 1, -1), width)
+        if block == "time_of_day":
+            return _one_hot(time_of_day(hour), width)
+        raise AssertionError(f"no encoding for block {block!r} of {n} events")  # pragma: no cover
+
+    def _encode_text(self, events: pa.Table) -> Matrix:
+        column = {term: i for i, term in enumerate(self.vocabularies_["text"])}
+        rows: list[int] = []
+        cols: list[int] = []
+        counts: list[int] = []
+        for r, doc in enumerate(self._documents(events)):
+            found = Counter(column[t] for t in doc if t in column)
+            rows.extend([r] * len(found))
+            cols.extend(found.keys())
+            counts.extend(found.values())
+        # Sublinear term frequency: the fifth mention of a word adds less than the first.
+        tf = 1.0 + np.log(np.asarray(counts, dtype=np.float64))
+        data = tf * self.idf_[np.asarray(cols, dtype=np.int64)] if counts else tf
+        return sp.csr_matrix((data, (rows, cols)), shape=(events.num_rows, len(column)))
+
+    def _encode_themes(self, events: pa.Table) -> Matrix:
+        themes = self.vocabularies_["theme"]
+        own = _lookup(events.column("theme_id"), themes)
+        position = {t: i for i, t in enumerate(themes)}
+        taxonomy = default_taxonomy()
+        rows: list[int] = []
+        cols: list[int] = []
+        data: list[float] = []
+        prior_cache: dict[str | None, list[int]] = {}
+        for r, type_id in enumerate(string_column(events, "type_id")):
+            prior = prior_cache.get(type_id)
+            if prior is None:
+                term = taxonomy.get(type_id) if type_id else None
+                prior = prior_cache[type_id] = [position[t] for t in (term.suggested if term else ()) if t in position]
+            # The prior has norm ``suggested_theme_weight`` however many themes the type suggests.
+            share = self.suggested_theme_weight / math.sqrt(len(prior)) if prior else 0.0
+            for c in prior:
+                if c != own[r] and share > 0.0:
+                    rows.append(r)
+                    cols.append(c)
+                    data.append(share)
+            if own[r] >= 0:
+                rows.append(r)
+                cols.append(int(own[r]))
+                data.append(1.0)
+        return sp.csr_matrix((data, (rows, cols)), shape=(events.num_rows, len(themes)))
+
+    # -- persistence ----------------------------------------------------------------------
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the fitted encoder to ``folder`` as JSON (parameters, vocabularies) and ``.npz`` (IDF).
+
+        Returns
+        -------
+        Path
+            The folder.
+
+        """
+        self._require_fitted()
+        path = Path(folder)
+        path.mkdir(parents=True, exist_ok=True)
+        state = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "params": self.get_params(),
+            "stemmer": {"package": "snowballstemmer", "version": STEMMER_VERSION},
+            "n_events": self.n_events_,
+            "vocabularies": self.vocabularies_,
+        }
+        (path / STATE_JSON).write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
+        np.savez(path / STATE_NPZ, idf=self.idf_)
+        return path
+
+    @classmethod
+    def load(cls, folder: str | Path) -> ContentEncoder:
+        """Read an encoder written by :meth:`save`.
+
+        Raises
+        ------
+        EncoderFormatError
+            When a file is missing or damaged, the format is unknown, or the
+            fixed vocabularies (taxonomy, regions, bands) differ from this
+            version's, which would silently shift columns.
+
+        """
+        path = Path(folder)
+        try:
+            state = json.loads((path / STATE_JSON).read_text(encoding="utf-8"))
+            with np.load(path / STATE_NPZ, allow_pickle=False) as arrays:
+                idf = np.asarray(arrays["idf"], dtype=np.float64)
+        except (OSError, ValueError, KeyError) as exc:
+            raise EncoderFormatError(f"cannot read a content encoder from {path}: {exc}") from exc
+        if not isinstance(state, dict) or state.get("format") != FORMAT or state.get("version") != FORMAT_VERSION:
+            raise EncoderFormatError(f"{path / STATE_JSON} is not a {FORMAT} version {FORMAT_VERSION} file")
+        try:
+            encoder = cls(**state["params"])
+            vocabularies = {block: [str(v) for v in state["vocabularies"][block]] for block in BLOCKS}
+            n_events = int(state["n_events"])
+        except (KeyError, TypeError, InvalidFieldError) as exc:
+            raise EncoderFormatError(f"{path / STATE_JSON} is damaged: {exc}") from exc
+        for block, fixed in _fixed_vocabularies().items():
+            if vocabularies[block] != fixed:
+                raise EncoderFormatError(
+                    f"{path / STATE_JSON}: the {block!r} columns differ from this version's; refit the encoder"
+                )
+        if idf.shape != (len(vocabularies["text"]),) or not np.all(np.isfinite(idf)):
+            raise EncoderFormatError(f"{path / STATE_NPZ}: idf does not match the {len(vocabularies['text'])} terms")
+        saved_stemmer = state.get("stemmer", {}).get("version")
+        if saved_stemmer != STEMMER_VERSION:
+            warnings.warn(
+                f"content encoder saved with snowballstemmer {saved_stemmer}, running {STEMMER_VERSION}; "
+                "a few words may stem differently",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        encoder.vocabularies_ = vocabularies
+        encoder.idf_ = idf
+        encoder.n_events_ = n_events
+        return encoder
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _distinct_sorted(column: pa.ChunkedArray | pa.Array) -> list[str]:
+    values = pc.unique(pc.drop_null(column))
+    return [str(v) for v in pc.take(values, pc.sort_indices(values)).to_pylist() if v]
+
+
+def _municipality_keys(events: pa.Table) -> pa.ChunkedArray:
+    # Lower-cased so that "Sint-Niklaas" and "SINT-NIKLAAS" are one place.
+    return pc.utf8_lower(pc.utf8_trim_whitespace(events.column("municipality")))
+
+
+def _lookup(column: pa.ChunkedArray | pa.Array, vocabulary: Sequence[str]) -> npt.NDArray[np.int64]:
+    """Position of each value in ``vocabulary`` (``-1`` for nulls and unknown values)."""
+    found = pc.index_in(column, value_set=pa.array(list(vocabulary), pa.string()))
+    return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _one_hot(codes: npt.NDArray[np.integer[Any]], width: int) -> Matrix:
+    """Rows with a single 1 at ``codes`` (empty rows where the code is negative)."""
+    n = len(codes)
+    known = np.flatnonzero(codes >= 0)
+    data = np.ones(len(known), dtype=np.float64)
+    return sp.csr_matrix((data, (known, np.asarray(codes)[known])), shape=(n, width))
+
+
+def _normalise_rows(matrix: Matrix) -> Matrix:
+    """Scale every non-empty row to unit L2 norm."""
+    csr = sp.csr_matrix(matrix, dtype=np.float64)
+    norms = np.sqrt(np.asarray(csr.multiply(csr).sum(axis=1)).ravel())
+    scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    return sp.csr_matrix(sp.diags(scale) @ csr)
+
+
+def _scale(matrix: Matrix, weight: float) -> Matrix:
+    return sp.csr_matrix(matrix * weight)
