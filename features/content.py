@@ -4,32 +4,35 @@ The :class:`ContentEncoder` turns rows of the flat events table
 (``recsys.stores.batches.EVENTS_TABLE_SCHEMA``) into one sparse row per event,
 made of blocks:
 
-==============  =====================================================================  ======
-block           columns                                                                weight
-==============  =====================================================================  ======
-``text``        TF-IDF of the stemmed name (counted ``name_repeat`` times) and           1.0
-                description, analysed in the event's main language (:mod:`.text`)
-``type``        one-hot event type (publiq taxonomy; discipline)                          0.7
-``theme``       the event's theme, plus the themes publiq suggests for its type           0.5
-                as a weak prior (together of norm ``suggested_theme_weight``)
-``organizer``   one-hot organiser                                                         0.6
-``venue``       one-hot location (``location_id``)                                        0.4
-``production``  one-hot production (one show, many dates and venues)                      1.0
-``region``      one-hot province or Brussels (:mod:`.regions`: postcode ranges)           0.3
-``municipality``  one-hot municipality name                                               0.3
-``price``       price band (:data:`.bands.PRICE_BANDS`)                                   0.3
-``age``         the age bands the typical age range overlaps (:data:`.bands.AGE_BANDS`)   0.4
-``weekday``     local weekday of the first start, plus a weekend flag                     0.2
-``time_of_day`` local time of day of the first start                                     0.2
-``calendar``    calendar type (single, multiple, periodic, permanent)                     0.2
-==============  =====================================================================  ======
+================  ======  =====================================================================
+block             weight  columns
+================  ======  =====================================================================
+``text``          1.0     TF-IDF of the stemmed name (counted ``name_repeat`` times) and
+                          description, analysed in the event's main language (:mod:`.text`)
+``type``          0.7     one-hot event type (publiq taxonomy; the discipline)
+``theme``         0.5     the event's theme, plus the themes publiq suggests for its type as a
+                          weak prior (together of norm ``suggested_theme_weight``)
+``organizer``     0.6     one-hot organiser
+``venue``         0.4     one-hot location (``location_id``)
+``production``    1.0     one-hot production (one show, many dates and venues)
+``region``        0.3     one-hot province or Brussels (:mod:`.regions`: postcode ranges)
+``municipality``  0.3     one-hot municipality name (lower case)
+``price``         0.3     price band (:data:`.bands.PRICE_BANDS`)
+``age``           0.4     the age bands the typical age range overlaps (:data:`.bands.AGE_BANDS`)
+``weekday``       0.2     local weekday of the first start, plus a weekend flag
+``time_of_day``   0.2     local time of day of the first start
+``calendar``      0.2     calendar type (single, multiple, periodic, permanent)
+================  ======  =====================================================================
 
 Each block is L2-normalised on its own and then multiplied by its weight, so
 the dot product of two rows is ``sum(w_b**2 * cosine_b)``: the squared
 weights say how much each kind of resemblance counts, and a block an event
 lacks (no production, no date) neither helps nor dilutes the others. The
 whole row is deliberately not re-normalised; models that want cosines
-normalise themselves.
+normalise themselves. The defaults make "the same show" (production) and
+"the same words" (text) count most, then the discipline and the organiser;
+place, price, age and time weigh least, because the ranking rows
+(:mod:`features.ranking`) already carry distance, date and price exactly.
 
 Vocabularies of the fixed blocks (taxonomy, regions, bands, weekdays) do not
 depend on the data, and those of the learned blocks (text, organisers,
@@ -46,7 +49,7 @@ import json
 import math
 import warnings
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final, Self
@@ -140,7 +143,9 @@ STATE_NPZ: Final = "content_encoder.npz"
 FORMAT: Final = "uit-recsys/content-encoder"
 FORMAT_VERSION: Final = 1
 
-Matrix = sp.csr_matrix
+
+#: Sparse coordinates ``rows, cols, data`` of one block.
+_Coords = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]
 
 
 class EncoderFormatError(RecsysError, ValueError):
@@ -217,6 +222,8 @@ class ContentEncoder:
         self.suggested_theme_weight = suggested_theme_weight
         self.block_weights = dict(block_weights) if block_weights is not None else None
         self._validate_params()
+        self._value_sets: dict[str, pa.Array] = {}
+        self._term_index: dict[str, int] | None = None
 
     # -- parameters -----------------------------------------------------------------------
 
@@ -307,18 +314,19 @@ class ContentEncoder:
             vocabularies[block] = _distinct_sorted(events.column(_ONE_HOT_COLUMNS[block]))
         vocabularies["municipality"] = _distinct_sorted(_municipality_keys(events))
         self.vocabularies_ = {block: vocabularies[block] for block in BLOCKS}
+        self._value_sets, self._term_index = {}, None
         # Smoothed IDF (as scikit-learn's): never zero, so a term in every event still counts a little.
         self.idf_ = np.log((1.0 + n) / (1.0 + np.array([df[t] for t in terms], dtype=np.float64))) + 1.0
         self.n_events_ = n
         return self
 
-    def fit_transform(self, events: pa.Table) -> Matrix:
+    def fit_transform(self, events: pa.Table) -> sp.csr_matrix:
         """``fit(events)`` then ``transform(events)``."""
         return self.fit(events).transform(events)
 
     # -- encoding -------------------------------------------------------------------------
 
-    def transform(self, events: pa.Table) -> Matrix:
+    def transform(self, events: pa.Table) -> sp.csr_matrix:
         """Encode ``events``, one row each, in table order.
 
         Parameters
@@ -343,16 +351,27 @@ class ContentEncoder:
         require_columns(events, REQUIRED_COLUMNS)
         weights = self.weights
         n = events.num_rows
-        parts = []
+        # Every block as coordinates; one CSR at the end (scipy objects per block cost more than the work).
+        rows, cols, data = [], [], []
+        offset = 0
+        weekday, hour = local_weekday_hour(time_column(events, "start"))
         for block in BLOCKS:
             if weights[block] <= 0.0:
                 continue
-            raw = self._encode_block(block, events)
-            parts.append(_scale(_normalise_rows(raw), weights[block]))
-        if not parts:
-            return sp.csr_matrix((n, 0), dtype=np.float32)
-        matrix = sp.hstack(parts, format="csr", dtype=np.float32)
-        matrix.sort_indices()
+            r, c, d = self._encode_block(block, events, weekday, hour)
+            rows.append(r)
+            cols.append(c + offset)
+            data.append(_unit_rows(r, d, n) * weights[block])
+            offset += len(self.vocabularies_[block])
+        matrix = sp.csr_matrix(
+            (
+                np.concatenate([np.zeros(0), *data]),
+                (np.concatenate([np.zeros(0, np.int64), *rows]), np.concatenate([np.zeros(0, np.int64), *cols])),
+            ),
+            shape=(n, offset),
+            dtype=np.float32,
+        )
+        matrix.sum_duplicates()
         return matrix
 
     def feature_names(self) -> list[str]:
@@ -382,33 +401,47 @@ class ContentEncoder:
             for name, description, lang in zip(names, descriptions, languages, strict=True)
         ]
 
-    def _encode_block(self, block: str, events: pa.Table) -> Matrix:
-        n, width = events.num_rows, len(self.vocabularies_[block])
+    def _value_set(self, block: str) -> pa.Array:
+        # Built once per fitted encoder: serving encodes one fresh event at a time.
+        found = self._value_sets.get(block)
+        if found is None:
+            found = self._value_sets[block] = pa.array(self.vocabularies_[block], pa.string())
+        return found
+
+    def _encode_block(
+        self, block: str, events: pa.Table, weekday: npt.NDArray[np.int8], hour: npt.NDArray[np.float64]
+    ) -> _Coords:
+        """Raw (not yet normalised) coordinates ``rows, cols, data`` of one block."""
         if block == "text":
             return self._encode_text(events)
-        if block in _ONE_HOT_COLUMNS:
-            return _one_hot(_lookup(events.column(_ONE_HOT_COLUMNS[block]), self.vocabularies_[block]), width)
-        if block == "municipality":
-            return _one_hot(_lookup(_municipality_keys(events), self.vocabularies_[block]), width)
         if block == "theme":
             return self._encode_themes(events)
+        if block in _ONE_HOT_COLUMNS:
+            return _one_hot(_lookup(events.column(_ONE_HOT_COLUMNS[block]), self._value_set(block)))
+        if block == "municipality":
+            return _one_hot(_lookup(_municipality_keys(events), self._value_set(block)))
         if block == "region":
-            return _one_hot(region_codes(events.column("postcode"), events.column("municipality")), width)
+            return _one_hot(region_codes(events.column("postcode"), events.column("municipality")))
         if block == "price":
-            return _one_hot(price_band(float_column(events, "base_price"), float_column(events, "is_free")), width)
+            return _one_hot(price_band(float_column(events, "base_price"), float_column(events, "is_free")))
         if block == "age":
             bands = age_band_matrix(float_column(events, "min_age"), float_column(events, "max_age"))
-            return sp.csr_matrix(bands.astype(np.float64))
-        weekday, hour = local_weekday_hour(time_column(events, "start"))
+            r, c = np.nonzero(bands)
+            return r.astype(np.int64), c.astype(np.int64), np.ones(len(r))
         if block == "weekday":
             # One column per weekday, and a last one for "weekend" (Friday evening included).
-            return _one_hot(weekday, width) + _one_hot(np.where(is_weekend(weekday, hour), width - 1, -1), width)
+            day_r, day_c, _ = _one_hot(weekday)
+            end_r = np.flatnonzero(is_weekend(weekday, hour))
+            end_c = np.full(len(end_r), len(WEEKDAYS), dtype=np.int64)
+            return np.concatenate([day_r, end_r]), np.concatenate([day_c, end_c]), np.ones(len(day_r) + len(end_r))
         if block == "time_of_day":
-            return _one_hot(time_of_day(hour), width)
-        raise AssertionError(f"no encoding for block {block!r} of {n} events")  # pragma: no cover
+            return _one_hot(time_of_day(hour))
+        raise AssertionError(f"no encoding for block {block!r}")  # pragma: no cover
 
-    def _encode_text(self, events: pa.Table) -> Matrix:
-        column = {term: i for i, term in enumerate(self.vocabularies_["text"])}
+    def _encode_text(self, events: pa.Table) -> _Coords:
+        column = self._term_index
+        if column is None:
+            column = self._term_index = {term: i for i, term in enumerate(self.vocabularies_["text"])}
         rows: list[int] = []
         cols: list[int] = []
         counts: list[int] = []
@@ -417,15 +450,14 @@ class ContentEncoder:
             rows.extend([r] * len(found))
             cols.extend(found.keys())
             counts.extend(found.values())
+        col_array = np.asarray(cols, dtype=np.int64)
         # Sublinear term frequency: the fifth mention of a word adds less than the first.
         tf = 1.0 + np.log(np.asarray(counts, dtype=np.float64))
-        data = tf * self.idf_[np.asarray(cols, dtype=np.int64)] if counts else tf
-        return sp.csr_matrix((data, (rows, cols)), shape=(events.num_rows, len(column)))
+        return np.asarray(rows, dtype=np.int64), col_array, tf * self.idf_[col_array]
 
-    def _encode_themes(self, events: pa.Table) -> Matrix:
-        themes = self.vocabularies_["theme"]
-        own = _lookup(events.column("theme_id"), themes)
-        position = {t: i for i, t in enumerate(themes)}
+    def _encode_themes(self, events: pa.Table) -> _Coords:
+        own = _lookup(events.column("theme_id"), self._value_set("theme"))
+        position = {t: i for i, t in enumerate(self.vocabularies_["theme"])}
         taxonomy = default_taxonomy()
         rows: list[int] = []
         cols: list[int] = []
@@ -447,7 +479,7 @@ class ContentEncoder:
                 rows.append(r)
                 cols.append(int(own[r]))
                 data.append(1.0)
-        return sp.csr_matrix((data, (rows, cols)), shape=(events.num_rows, len(themes)))
+        return np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64), np.asarray(data, dtype=np.float64)
 
     # -- persistence ----------------------------------------------------------------------
 
@@ -536,27 +568,19 @@ def _municipality_keys(events: pa.Table) -> pa.ChunkedArray:
     return pc.utf8_lower(pc.utf8_trim_whitespace(events.column("municipality")))
 
 
-def _lookup(column: pa.ChunkedArray | pa.Array, vocabulary: Sequence[str]) -> npt.NDArray[np.int64]:
-    """Position of each value in ``vocabulary`` (``-1`` for nulls and unknown values)."""
-    found = pc.index_in(column, value_set=pa.array(list(vocabulary), pa.string()))
+def _lookup(column: pa.ChunkedArray | pa.Array, value_set: pa.Array) -> npt.NDArray[np.int64]:
+    """Position of each value in ``value_set`` (``-1`` for nulls and unknown values)."""
+    found = pc.index_in(column, value_set=value_set)
     return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
-def _one_hot(codes: npt.NDArray[np.integer[Any]], width: int) -> Matrix:
-    """Rows with a single 1 at ``codes`` (empty rows where the code is negative)."""
-    n = len(codes)
-    known = np.flatnonzero(codes >= 0)
-    data = np.ones(len(known), dtype=np.float64)
-    return sp.csr_matrix((data, (known, np.asarray(codes)[known])), shape=(n, width))
+def _one_hot(codes: npt.NDArray[np.integer[Any]]) -> _Coords:
+    """Coordinates of a single 1 per row at ``codes`` (nothing where the code is negative)."""
+    rows = np.flatnonzero(codes >= 0)
+    return rows, np.asarray(codes, dtype=np.int64)[rows], np.ones(len(rows), dtype=np.float64)
 
 
-def _normalise_rows(matrix: Matrix) -> Matrix:
-    """Scale every non-empty row to unit L2 norm."""
-    csr = sp.csr_matrix(matrix, dtype=np.float64)
-    norms = np.sqrt(np.asarray(csr.multiply(csr).sum(axis=1)).ravel())
-    scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-    return sp.csr_matrix(sp.diags(scale) @ csr)
-
-
-def _scale(matrix: Matrix, weight: float) -> Matrix:
-    return sp.csr_matrix(matrix * weight)
+def _unit_rows(rows: npt.NDArray[np.int64], data: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.float64]:
+    """Scale the entries of every row to unit L2 norm (rows given as coordinates)."""
+    norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n))
+    return data / norms[rows] if len(rows) else data

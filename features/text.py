@@ -22,7 +22,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Final
 
-import snowballstemmer  # type: ignore[import-untyped]  # ships no type information
+import snowballstemmer
 
 from features.stopwords import STOP_WORDS
 

@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import importlib.metadata
 import json
 import os
+import pkgutil
 import platform
 import re
 import shutil
@@ -95,7 +97,7 @@ class ArtifactError(RecsysError):
 class Persistable(Protocol):
     """Anything that saves itself into a folder (models, encoders, rankers)."""
 
-    def save(self, folder: Path) -> None:
+    def save(self, folder: Path) -> object:
         """Write the object into ``folder``."""
         ...
 
@@ -129,6 +131,15 @@ def library_versions() -> dict[str, str]:
         except importlib.metadata.PackageNotFoundError:
             versions[name] = "absent"
     return versions
+
+
+def load_model_registry() -> dict[str, type[Recommender]]:
+    """Import every module of :mod:`recsys.models` so each model class registers itself; return the registry."""
+    import recsys.models
+
+    for module in pkgutil.iter_modules(recsys.models.__path__):
+        importlib.import_module(f"recsys.models.{module.name}")
+    return dict(Recommender.registry)
 
 
 def _sha256(path: Path) -> str:
@@ -251,8 +262,7 @@ class Artifact:
 
     def load_model(self, name: str) -> Recommender:
         """Load one of its models (the class comes from the model registry, never from a file)."""
-        import recsys.models  # noqa: F401  (registers the model classes)
-
+        load_model_registry()
         folder = self.component_path(f"{MODELS_DIR}/{name}")
         try:
             return Recommender.load(folder)
@@ -422,7 +432,7 @@ class ArtifactRegistry:
         extra: Mapping[str, Any] | None = None,
         created: dt.datetime | None = None,
     ) -> Artifact:
-        """Write a new version atomically and return it (validated); the active pointer is not touched.
+        """Write a new version atomically and return it; the active pointer is not touched.
 
         Parameters
         ----------
@@ -458,7 +468,7 @@ class ArtifactRegistry:
         staging = folder / f".tmp-{version}-{os.getpid()}"
         try:
             entries = self._stage(staging, models, components, users, events)
-            manifest = {
+            manifest: dict[str, Any] = {
                 "format_version": FORMAT_VERSION,
                 "name": name,
                 "version": version,
@@ -479,13 +489,17 @@ class ArtifactRegistry:
             }
             text = json.dumps(manifest, indent=2, sort_keys=False, default=str)
             (staging / MANIFEST_FILE).write_text(text + "\n", encoding="utf-8")
+            # Refuse an inconsistent version before it is visible (e.g. a model of other vocabularies).
+            # The checksums were taken from these very files a moment ago; hashing again would only cost time.
+            _check_vocabularies(staging, manifest)
             _fsync_tree(staging)
             os.rename(staging, folder / version)
             _fsync_dir(folder)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        return load_artifact(folder / version)
+        # The manifest as a reader will see it (JSON turns tuples into lists, dates into text).
+        return Artifact(path=folder / version, manifest=json.loads(text))
 
     @staticmethod
     def _stage(

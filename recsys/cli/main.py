@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from recsys.cli import imports
+from recsys.cli import imports, models, train
 from recsys.cli.context import DATA_DIR_ENV, CliContext
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(imports.app, name="import")
+app.add_typer(models.app, name="models")
 
 
 @app.callback()
@@ -101,6 +102,9 @@ def stats(ctx: typer.Context) -> None:
     settings: CliContext = ctx.obj
     with Workspace.from_env(settings.data_dir) as workspace:
         print_stats(workspace.catalogue, workspace.interactions, title=f"Data folder {settings.data_dir}")
+
+
+app.command("train")(train.train)
 
 
 def main() -> None:

@@ -171,17 +171,33 @@ def select_interactions(arrays: InteractionArrays, mask: BoolArray) -> Interacti
 
     The vocabularies stay sorted, so codes do not depend on what was cut.
     """
-    users, user_codes = np.unique(arrays.user_codes[mask], return_inverse=True)
-    events, event_codes = np.unique(arrays.event_codes[mask], return_inverse=True)
-    return InteractionArrays(
-        user_codes=user_codes.astype(np.int32, copy=False),
-        event_codes=event_codes.astype(np.int32, copy=False),
-        kinds=arrays.kinds[mask],
-        timestamps_us=arrays.timestamps_us[mask],
-        values=arrays.values[mask],
+    return _select(arrays, mask)[0]
+
+
+def _select(
+    arrays: InteractionArrays, mask: BoolArray
+) -> tuple[InteractionArrays, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """:func:`select_interactions`, plus the old codes of the users and events kept."""
+    rows = np.flatnonzero(mask)  # once, rather than once per column
+    user_codes, users = _compact(arrays.user_codes.take(rows), len(arrays.user_ids))
+    event_codes, events = _compact(arrays.event_codes.take(rows), len(arrays.event_ids))
+    selected = InteractionArrays(
+        user_codes=user_codes,
+        event_codes=event_codes,
+        kinds=arrays.kinds.take(rows),
+        timestamps_us=arrays.timestamps_us.take(rows),
+        values=arrays.values.take(rows),
         user_ids=arrays.user_ids[users],
         event_ids=arrays.event_ids[events],
     )
+    return selected, users, events
+
+
+def _compact(codes: npt.NDArray[np.int32], n: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+    """Renumber ``codes`` (of ``0..n-1``) to ``0..k-1`` in their order; also return the kept old codes."""
+    used = np.bincount(codes, minlength=n) > 0
+    renumber = (np.cumsum(used, dtype=np.int64) - 1).astype(np.int32)
+    return renumber[codes], np.flatnonzero(used)
 
 
 def open_events(events_table: pa.Table, cutoff_us: int, *, include_running: bool = False) -> ObjectArray:
@@ -250,37 +266,45 @@ def temporal_split(
     before = stamps < cutoff_us
     if not before.any():
         raise InvalidFieldError("cutoff", "no interaction happened before the cutoff; nothing to learn from")
-    after = ~before if until_us is None else (~before & (stamps < until_us))
-    train = select_interactions(arrays, before)
+    train, kept_users, kept_events = _select(arrays, before)
     candidate_ids = open_events(events_table, cutoff_us, include_running=include_running)
-
-    # Column of every log event among the candidates (-1 = not a candidate).
-    candidate_of_event = _positions(arrays.event_ids, candidate_ids)
-    candidate_col = candidate_of_event[arrays.event_codes]
-    # An impression alone says nothing about the event, so it does not warm it up.
-    trained_events = np.zeros(len(arrays.event_ids), dtype=bool)
-    trained_events[arrays.event_codes[before & (arrays.kinds != InteractionKind.IMPRESSION)]] = True
-    cold = np.ones(len(candidate_ids), dtype=bool)
-    cold[candidate_of_event[(candidate_of_event >= 0) & trained_events]] = False
-
-    is_relevant = np.isin(arrays.kinds, np.asarray([int(k) for k in relevant_kinds], dtype=np.int8))
-    if InteractionKind.RATING not in relevant_kinds:
-        is_relevant |= (arrays.kinds == InteractionKind.RATING) & (arrays.values >= min_rating)
-    test = after & is_relevant & (candidate_col >= 0)
+    # Each pass below touches a subset of rows only: at 10M interactions whole-log passes dominate.
+    candidate_of_event = _positions(arrays.event_ids, candidate_ids)  # per log event code, -1 = no candidate
     has_history = np.zeros(len(arrays.user_ids), dtype=bool)
-    has_history[arrays.user_codes[before]] = True
-    test_users_all = np.unique(arrays.user_codes[test])
-    n_cold_users = int((~has_history[test_users_all]).sum())
-    test &= has_history[arrays.user_codes]
+    has_history[kept_users] = True
 
+    # An impression alone says nothing about the event, so it does not warm it up.
+    train_candidate = candidate_of_event[kept_events]
+    informative = train.kinds != InteractionKind.IMPRESSION
+    warm = np.bincount(train.event_codes[informative], minlength=len(kept_events)) > 0
+    cold = np.ones(len(candidate_ids), dtype=bool)
+    cold[train_candidate[(train_candidate >= 0) & warm]] = False
+
+    after = np.flatnonzero(~before if until_us is None else (~before & (stamps < until_us)))
+    kinds = arrays.kinds[after]
+    is_relevant = np.isin(kinds, np.asarray([int(k) for k in relevant_kinds], dtype=np.int8))
+    if InteractionKind.RATING not in relevant_kinds:
+        is_relevant |= (kinds == InteractionKind.RATING) & (arrays.values[after] >= min_rating)
+    test = after[is_relevant]
+    test_col = candidate_of_event[arrays.event_codes[test]]
+    test, test_col = test[test_col >= 0], test_col[test_col >= 0]
+    test_user = arrays.user_codes[test]
+    n_cold_users = int((~has_history[np.unique(test_user)]).sum())
+    known = has_history[test_user]
+    test_user, test_col = test_user[known], test_col[known]
+
+    shape_users = np.unique(test_user)  # codes of the log's vocabulary, sorted
     user_row = np.full(len(arrays.user_ids), -1, dtype=np.int64)
-    shape_users = np.unique(arrays.user_codes[test])
     user_row[shape_users] = np.arange(len(shape_users))
     shape = (len(shape_users), len(candidate_ids))
-    relevant = _pairs(user_row[arrays.user_codes[test]], candidate_col[test], shape)
-    seen_rows = before & (candidate_col >= 0) & (user_row[arrays.user_codes] >= 0)
-    seen_rows &= arrays.kinds != InteractionKind.IMPRESSION
-    seen = _pairs(user_row[arrays.user_codes[seen_rows]], candidate_col[seen_rows], shape)
+    relevant = _pairs(user_row[test_user], test_col, shape)
+
+    # Seen pairs: training rows (not impressions) of a test user with a candidate event.
+    train_user_row = user_row[kept_users]
+    maybe = np.flatnonzero(informative & (train_candidate >= 0)[train.event_codes])
+    seen_user = train_user_row[train.user_codes[maybe]]
+    seen_col = train_candidate[train.event_codes[maybe]]
+    seen = _pairs(seen_user[seen_user >= 0], seen_col[seen_user >= 0], shape)
     if exclude_seen:
         relevant = (relevant - relevant.multiply(seen)).tocsr()
         relevant.eliminate_zeros()

@@ -73,6 +73,21 @@ class Recommendation:
     reason: Reason
 
 
+def check_positive(name: str, value: float, *, integer: bool = False) -> None:
+    """Refuse a hyperparameter that must be a positive number (checked at ``fit``, as scikit-learn does).
+
+    Raises
+    ------
+    InvalidFieldError
+        When ``value`` is not positive, or not an integer where one is needed.
+
+    """
+    if integer and (not isinstance(value, int | np.integer) or isinstance(value, bool)):
+        raise InvalidFieldError(name, f"must be a positive integer, got {value!r}")
+    if not value > 0:
+        raise InvalidFieldError(name, f"must be positive, got {value!r}")
+
+
 class Recommender(ABC):
     """Base class of all models.
 
@@ -88,6 +103,7 @@ class Recommender(ABC):
     seen_ : scipy.sparse.csr_matrix
         Users x events training weights (float32, negative = dismissals); a
         stored entry means the user already interacted with the event.
+
     """
 
     name: ClassVar[str]
@@ -366,6 +382,13 @@ class Recommender(ABC):
         return cast(Self, model)
 
     # -- for subclasses -------------------------------------------------------------------
+
+    def _check_rows(self, **arrays: npt.NDArray[Any]) -> None:
+        """Refuse restored arrays whose rows do not match the vocabularies (``user*`` keys: users, others: events)."""
+        for key, array in arrays.items():
+            expected = len(self.users_) if key.startswith("user") else len(self.events_)
+            if array.shape[0] != expected:
+                raise ValueError(f"{key} has {array.shape[0]} rows, expected {expected}")
 
     @abstractmethod
     def _fit(self, data: TrainingData) -> None:

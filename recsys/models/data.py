@@ -98,3 +98,18 @@ def positive_part(matrix: sp.csr_matrix) -> sp.csr_matrix:
     positive.data[positive.data < 0] = 0
     positive.eliminate_zeros()
     return positive
+
+
+def require_positive_interactions(data: TrainingData) -> sp.csr_matrix:
+    """The positive part of ``data.matrix``, refusing data with nothing to learn from.
+
+    Raises
+    ------
+    InvalidFieldError
+        When the matrix holds no positive weight.
+
+    """
+    positive = positive_part(data.matrix)
+    if positive.nnz == 0:
+        raise InvalidFieldError("matrix", "holds no positive interaction to learn from")
+    return positive

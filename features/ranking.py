@@ -1,0 +1,222 @@
+"""Ranking rows: the one function that turns (request, candidate events) into ranker features.
+
+Training builds its rows with :func:`ranking_rows` and the server calls the
+very same function for every request, so the features the ranker learned on
+are the features it is served (no train/serve skew by construction).
+
+Every row is a float32 vector with the columns of :data:`RANKING_FEATURES`,
+in that order; :data:`FEATURE_DESCRIPTIONS` documents each. NaN means
+"unknown" (gradient-boosted trees route it on their own; linear rankers
+should impute), and explicit indicator columns say so where the unknown case
+is common and meaningful (no home location, an undated event).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from features.event_side import EventOffer
+from features.local_time import US_PER_DAY, is_weekend, local_weekday_hour
+from features.tables import MISSING_TIME
+from recsys.domain.errors import InvalidFieldError
+from recsys.domain.geo import haversine_km
+from recsys.models.data import EventSide
+
+#: Models whose scores become features, in column order. A model's scores
+#: are passed under its registry name with hyphens as underscores
+#: (``item-knn`` -> ``item_knn``); names not listed here are refused.
+SCORE_MODELS: Final = ("trending", "als", "bpr", "item_knn", "ease", "content", "hybrid")
+
+#: What each feature means.
+FEATURE_DESCRIPTIONS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "distance_km": "great-circle distance from the user's home (or the request's location) to the venue, "
+        "in km; NaN when either is unknown",
+        "distance_unknown": "1 when the distance is unknown, else 0",
+        "lead_time_days": "days from the request to the event's first start (negative once it has started); "
+        "NaN when undated",
+        "date_unknown": "1 when the event has no start (permanent and some periodic offers, unknown events), else 0",
+        "start_weekend": "1 when the start falls on Friday from 17:00, Saturday or Sunday (Brussels time), "
+        "0 otherwise; NaN when undated",
+        "start_hour": "local hour of the start (20.5 = 20:30, Brussels time); NaN when undated",
+        "price_eur": "base price in euro (0 when free); NaN when unknown",
+        "is_free": "1 for free events, 0 for paying ones; NaN when the price is unknown",
+        "user_age": "the user's age in years; NaN when unknown",
+        "age_fit": "1 when the user's age lies in the event's typical age range (a missing bound is open), "
+        "0 when outside; NaN when the user's age or the event's range is not available",
+        "log_popularity": "log(1 + popularity) of the event (popularity as given, negatives read as 0)",
+        "same_organizer_recent": "how many events of the user's recent history have the candidate's organiser; "
+        "NaN without history",
+        "same_venue_recent": "how many events of the recent history took place at the candidate's venue; "
+        "NaN without history",
+        "same_production_recent": "how many events of the recent history belong to the candidate's production; "
+        "NaN without history",
+        **{f"score_{m}": f"score of the {m!r} model for this user and event; NaN when not given" for m in SCORE_MODELS},
+    }
+)
+
+#: Column names of :func:`ranking_rows`' output, in order.
+RANKING_FEATURES: Final[tuple[str, ...]] = tuple(FEATURE_DESCRIPTIONS)
+
+_COLUMN: Final = {name: i for i, name in enumerate(RANKING_FEATURES)}
+
+
+@dataclass(frozen=True, slots=True)
+class RankingContext:
+    """Who asks and when.
+
+    Parameters
+    ----------
+    request_time_us : int
+        Time of the request (serving) or of the impression being learned from
+        (training), microseconds since the epoch.
+    home_lat, home_lon : float
+        The user's home, or the location the request is about; NaN when unknown.
+    user_age : float
+        The user's age in years; NaN when unknown.
+    history_event_idx : ndarray of int64, optional
+        The user's recent history as event indices of the same
+        :class:`EventSide` (``-1`` entries are skipped); ``None`` when not
+        known. Exclude the candidate yourself if it must not count.
+
+    """
+
+    request_time_us: int
+    home_lat: float = float("nan")
+    home_lon: float = float("nan")
+    user_age: float = float("nan")
+    history_event_idx: npt.NDArray[np.int64] | None = field(default=None)
+
+
+def ranking_rows(
+    context: RankingContext,
+    event_idx: npt.ArrayLike,
+    side: EventSide,
+    model_scores: Mapping[str, npt.ArrayLike],
+    popularity: npt.ArrayLike,
+    *,
+    offer: EventOffer | None = None,
+) -> npt.NDArray[np.float32]:
+    """Build the ranker's feature rows for one request and its candidate events.
+
+    Parameters
+    ----------
+    context : RankingContext
+        The request: time, home location, age, recent history.
+    event_idx : array-like of int
+        Candidate events as indices into ``side``; ``-1`` for an event
+        ``side`` does not know (all its event features are NaN).
+    side : EventSide
+        Side information of the events.
+    model_scores : Mapping[str, array-like of float]
+        Per model of :data:`SCORE_MODELS`, the scores of the candidates
+        (aligned with ``event_idx``); missing models give NaN columns.
+    popularity : array-like of float
+        Popularity per event of ``side`` (aligned with ``side``, not with ``event_idx``).
+    offer : EventOffer, optional
+        Price and age range aligned with ``side``; without it the price and
+        age-fit columns are NaN.
+
+    Returns
+    -------
+    ndarray of float32
+        ``len(event_idx) x len(RANKING_FEATURES)``.
+
+    Raises
+    ------
+    InvalidFieldError
+        When an index is out of range, an array has the wrong length, or a
+        model name is not one of :data:`SCORE_MODELS`.
+
+    """
+    n_events = len(side)
+    idx = np.asarray(event_idx, dtype=np.int64).reshape(-1)
+    if len(idx) and (int(idx.min()) < -1 or int(idx.max()) >= n_events):
+        raise InvalidFieldError("event_idx", f"indices must lie in [-1, {n_events}); got {idx.min()}..{idx.max()}")
+    pop = np.asarray(popularity, dtype=np.float64)
+    if pop.shape != (n_events,):
+        raise InvalidFieldError(
+            "popularity", f"must hold one value per event of the side ({n_events}), got {pop.shape}"
+        )
+    if offer is not None and len(offer) != n_events:
+        raise InvalidFieldError("offer", f"has {len(offer)} events, the side {n_events}")
+    unknown_models = sorted(set(model_scores) - set(SCORE_MODELS))
+    if unknown_models:
+        raise InvalidFieldError("model_scores", f"unknown models {unknown_models}; expected some of {SCORE_MODELS}")
+
+    n = len(idx)
+    known = idx >= 0
+    safe = np.where(known, idx, 0)
+
+    def take(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        # Unknown events (-1) read as NaN; ``safe`` keeps the fancy index in range.
+        return np.where(known, values[safe] if len(values) else np.nan, np.nan)
+
+    rows = np.full((n, len(RANKING_FEATURES)), np.nan, dtype=np.float64)
+
+    distance = haversine_km(context.home_lat, context.home_lon, take(side.lat), take(side.lon)).reshape(-1)
+    rows[:, _COLUMN["distance_km"]] = distance
+    rows[:, _COLUMN["distance_unknown"]] = np.isnan(distance)
+
+    start = np.where(known, side.start_us[safe] if n_events else MISSING_TIME, MISSING_TIME)
+    dated = start != MISSING_TIME
+    weekday, hour = local_weekday_hour(start, missing=MISSING_TIME)
+    rows[:, _COLUMN["lead_time_days"]] = np.where(dated, (start - int(context.request_time_us)) / US_PER_DAY, np.nan)
+    rows[:, _COLUMN["date_unknown"]] = ~dated
+    rows[:, _COLUMN["start_weekend"]] = np.where(dated, is_weekend(weekday, hour), np.nan)
+    rows[:, _COLUMN["start_hour"]] = hour
+
+    user_age = float(context.user_age)
+    rows[:, _COLUMN["user_age"]] = user_age
+    if offer is not None:
+        price = take(offer.base_price)
+        rows[:, _COLUMN["price_eur"]] = price
+        rows[:, _COLUMN["is_free"]] = np.where(np.isnan(price), np.nan, price == 0.0)
+        low = np.nan_to_num(take(offer.min_age), nan=0.0)
+        high = np.nan_to_num(take(offer.max_age), nan=np.inf)
+        fits = (low <= user_age) & (user_age <= high)
+        rows[:, _COLUMN["age_fit"]] = np.where(known & ~np.isnan(user_age), fits, np.nan)
+
+    rows[:, _COLUMN["log_popularity"]] = np.log1p(np.maximum(take(pop), 0.0))
+
+    if context.history_event_idx is not None:
+        history = np.asarray(context.history_event_idx, dtype=np.int64).reshape(-1)
+        history = history[(history >= 0) & (history < n_events)]
+        for name, codes in (
+            ("same_organizer_recent", side.organizer_idx),
+            ("same_venue_recent", side.venue_idx),
+            ("same_production_recent", side.production_idx),
+        ):
+            rows[:, _COLUMN[name]] = _shared_counts(codes, history, idx, known)
+
+    for model in SCORE_MODELS:
+        if model in model_scores:
+            scores = np.asarray(model_scores[model], dtype=np.float64).reshape(-1)
+            if len(scores) != n:
+                raise InvalidFieldError(f"model_scores.{model}", f"has {len(scores)} scores for {n} candidates")
+            rows[:, _COLUMN[f"score_{model}"]] = scores
+    return rows.astype(np.float32)
+
+
+def _shared_counts(
+    codes: npt.NDArray[np.int32],
+    history: npt.NDArray[np.int64],
+    idx: npt.NDArray[np.int64],
+    known: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.float64]:
+    """Per candidate, how many history events share its (known) code; NaN for unknown candidates."""
+    history_codes = codes[history]
+    history_codes = history_codes[history_codes >= 0]
+    candidate = np.where(known, codes[np.where(known, idx, 0)] if len(codes) else -1, -1)
+    counts = np.zeros(len(idx), dtype=np.float64)
+    if len(history_codes):
+        tally = np.bincount(history_codes, minlength=int(max(history_codes.max(), candidate.max())) + 1)
+        has_code = candidate >= 0
+        counts[has_code] = tally[candidate[has_code]]
+    return np.where(known, counts, np.nan)

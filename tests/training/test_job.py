@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import copy
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from features.ranking import RANKING_FEATURES
+from recsys.artifacts import ArtifactRegistry
+from recsys.stores.workspace import Workspace
+from tests.training.conftest import FAST_CONFIG
+from training.config import ConfigError, parse_config
+from training.job import TrainingError, train
+from training.ranker import LearnedRanker
+from training.ranking_data import RankingInputs
+
+
+def run(folder: Path, raw: dict[str, Any] = FAST_CONFIG, **changes: Any) -> Any:
+    config = dataclasses.replace(parse_config(raw), **changes)
+    steps: list[tuple[str, int, int]] = []
+    with Workspace(folder) as workspace:
+        result = train(workspace, config, lambda step, done, total: steps.append((step, done, total)))
+    return result, steps
+
+
+def arrays_of(path: Path) -> dict[str, np.ndarray]:
+    found = {}
+    for file in sorted(path.rglob("*.npz")):
+        with np.load(file, allow_pickle=False) as stored:
+            found |= {f"{file.relative_to(path)}:{k}": stored[k] for k in stored.files}
+    return found
+
+
+def test_train_writes_an_evaluated_artifact_and_is_deterministic(season: Path) -> None:
+    first, steps = run(season)
+    second, _ = run(season)
+    assert set(first.metrics) == {"popularity", "als", "content", "hybrid", "hybrid+ranker"}
+    for scores in first.metrics.values():
+        assert 0.0 <= scores["ndcg@10"] <= 1.0 and scores["users"] == first.split["test_users"] > 0
+    assert first.best in first.metrics and first.primary == "ndcg@10"
+    assert steps[-1][1] == steps[-1][2] and any(s[0] == "fit ranker" for s in steps)
+    # Same data, config and seed: the same metrics and the same fitted arrays.
+    assert first.metrics == second.metrics
+    assert first.artifact.manifest["data_digest"] == second.artifact.manifest["data_digest"]
+    a, b = arrays_of(first.artifact.path), arrays_of(second.artifact.path)
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+    artifact = first.artifact
+    assert artifact.model_names == ["popularity", "als", "content", "hybrid"]
+    assert artifact.metrics["models"] == first.metrics and artifact.metrics["split"] == first.split
+    hybrid = artifact.load_model("hybrid")
+    user = hybrid.users_.id_of(0)
+    assert len(hybrid.recommend(user, 5)) == 5
+    ranker = LearnedRanker.load(artifact.component_path("ranker"), feature_names=RANKING_FEATURES)
+    assert ranker.n_trees > 0
+    inputs = RankingInputs.load(artifact.component_path("ranking"))
+    assert inputs.base == "hybrid" and inputs.score_models == {"als": "als", "content": "content", "hybrid": "hybrid"}
+    assert inputs.popularity.shape == (len(hybrid.events_),)
+    assert not first.promoted and ArtifactRegistry(season / "artifacts").active_version("fast") is None
+
+
+def test_promote_and_als_only_without_ranker(season: Path) -> None:
+    raw = copy.deepcopy(FAST_CONFIG)
+    raw["models"] = {"als": {"factors": 8, "iterations": 3}}
+    del raw["ranker"]
+    result, _ = run(season, raw, promote=True)
+    assert set(result.metrics) == {"als"}
+    assert "ranker" not in result.artifact.manifest["components"]
+    assert "encoder" not in result.artifact.manifest["components"]  # no content model: no encoder fitted
+    assert ArtifactRegistry(season / "artifacts").active_version("fast") == result.artifact.version
+
+
+def test_errors_name_the_problem(season: Path, tmp_path: Path) -> None:
+    raw = copy.deepcopy(FAST_CONFIG)
+    raw["models"]["hybrid"]["transfer_weight"] = 2.0  # the model checks this range when it fits
+    with pytest.raises(ConfigError, match="models.hybrid.transfer_weight: must lie in"):
+        run(season, raw)
+    with pytest.raises(TrainingError, match="holds no interactions"):
+        run(tmp_path / "empty")
+    far = copy.deepcopy(FAST_CONFIG)
+    far["split"] = {"holdout_days": 1000}
+    with pytest.raises(TrainingError, match="cutoff"):
+        run(season, far)

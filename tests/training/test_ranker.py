@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from recsys.domain.errors import InvalidFieldError
+from training.ranker import LearnedRanker, RankerFormatError, within_group_ranks
+
+NAMES = ("distance_km", "score_als", "score_hybrid", "unused")
+
+
+def synthetic(n_groups: int = 150, per_group: int = 40, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    n = n_groups * per_group
+    rows = rng.normal(size=(n, len(NAMES))).astype(np.float32)
+    rows[:, 3] = np.nan  # a feature nobody filled
+    rows[rng.random(n) < 0.1, 0] = np.nan
+    # Per-group offsets make raw scores incomparable across groups; their ranks are not.
+    groups = np.repeat(np.arange(n_groups), per_group)
+    rows[:, 1] += rng.normal(scale=3.0, size=n_groups)[groups]
+    signal = rows[:, 2] - np.nan_to_num(rows[:, 0]) + rng.normal(scale=0.5, size=n)
+    labels = (signal > 1.5).astype(np.int64)
+    return rows, labels, groups
+
+
+def test_within_group_ranks_by_hand() -> None:
+    scores = np.array([[1.0], [3.0], [3.0], [np.nan], [5.0], [2.0], [7.0]], dtype=np.float32)
+    groups = np.array([0, 0, 0, 0, 1, 1, 2])
+    ranks = within_group_ranks(scores, groups)[:, 0]
+    np.testing.assert_allclose(ranks, [0.0, 0.75, 0.75, np.nan, 1.0, 0.0, 1.0])
+
+
+def test_fit_ranks_better_than_chance_and_keeps_every_positive() -> None:
+    rows, labels, groups = synthetic()
+    ranker = LearnedRanker(max_iter=30, min_samples_leaf=10, negatives_per_group=5).fit(rows, labels, groups, NAMES)
+    scores = ranker.predict(rows, groups)
+    assert np.corrcoef(scores, labels)[0, 1] > 0.3
+    keep = ranker._training_rows(labels, groups)
+    assert labels[keep].sum() == labels.sum()
+    assert np.bincount(groups[keep], weights=1 - labels[keep]).max() <= 5
+    # The all-NaN column is left out of the trees.
+    assert 3 not in ranker.used_columns_
+
+
+def test_save_load_gives_the_same_scores_without_scikit_learn(tmp_path: Path) -> None:
+    rows, labels, groups = synthetic()
+    ranker = LearnedRanker(max_iter=25, min_samples_leaf=10).fit(rows, labels, groups, NAMES)
+    ranker.save(tmp_path)
+    loaded = LearnedRanker.load(tmp_path, feature_names=NAMES)
+    assert loaded._estimator is None and loaded.get_params() == ranker.get_params()
+    test_rows, _, test_groups = synthetic(seed=1)
+    np.testing.assert_allclose(
+        loaded.predict(test_rows, test_groups), ranker.predict(test_rows, test_groups), atol=1e-9
+    )
+    one_request = test_rows[:30]
+    np.testing.assert_allclose(loaded.predict(one_request), ranker.predict(one_request), atol=1e-9)
+    with np.load(tmp_path / "ranker.npz", allow_pickle=False) as stored:
+        assert stored["tree_start"].shape == (ranker.n_trees,)
+
+
+def test_load_refuses_other_features_and_broken_files(tmp_path: Path) -> None:
+    rows, labels, groups = synthetic()
+    LearnedRanker(max_iter=5).fit(rows, labels, groups, NAMES).save(tmp_path)
+    with pytest.raises(RankerFormatError, match="fitted on features"):
+        LearnedRanker.load(tmp_path, feature_names=(*NAMES, "extra"))
+    meta = json.loads((tmp_path / "ranker.json").read_text())
+    meta["format"] = "pickle"
+    (tmp_path / "ranker.json").write_text(json.dumps(meta))
+    with pytest.raises(RankerFormatError, match="not a hgb-trees/1 ranker"):
+        LearnedRanker.load(tmp_path)
+    (tmp_path / "ranker.npz").unlink()
+    with pytest.raises(RankerFormatError, match="cannot read"):
+        LearnedRanker.load(tmp_path)
+
+
+def test_bad_inputs_are_refused() -> None:
+    rows, labels, groups = synthetic()
+    with pytest.raises(InvalidFieldError, match="one class"):
+        LearnedRanker().fit(rows, np.zeros_like(labels), groups, NAMES)
+    with pytest.raises(InvalidFieldError, match="learning_rate"):
+        LearnedRanker(learning_rate=-1.0)
+    with pytest.raises(RankerFormatError, match="not fitted"):
+        LearnedRanker().predict(rows)
+    ranker = LearnedRanker(max_iter=5).fit(rows, labels, groups, NAMES)
+    with pytest.raises(RankerFormatError, match="columns"):
+        ranker.predict(rows[:, :2])
+    with pytest.raises(InvalidFieldError, match="contiguous"):
+        ranker.predict(rows[:3], np.array([1, 0, 1]))
