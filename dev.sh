@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's two commands, on a fresh machine with Python 3.11:
-#   ./dev.sh demo   set up, then run the main job on the embedded default (no Redis needed)
+#   ./dev.sh demo   set up, generate a season, train and evaluate on the embedded default (no Redis needed)
 #   ./dev.sh test   set up, then run every check: ruff, mypy, the test suite (starts Redis)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -30,6 +30,8 @@ demo() {
     echo "==> generating a synthetic Flemish season in $data_dir"
     "$VENV/bin/recsys" generate --force
     "$VENV/bin/recsys" stats
+    echo "==> training (features, models, learned ranker) and evaluating on a future-event hold-out"
+    "$VENV/bin/recsys" train --promote
 }
 
 run_tests() {
