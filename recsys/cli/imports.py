@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 
 from recsys.cli.context import CliContext
-from recsys.cli.progress import console, errors
-from recsys.cli.report import print_errors, print_written
-from recsys.domain.errors import InvalidFieldError
+from recsys.cli.progress import console
+from recsys.cli.report import print_errors, print_written, refuse_bad_input
 
 app = typer.Typer(help="Import events, interactions and users into the data folder.", no_args_is_help=True)
 
@@ -129,13 +128,10 @@ def import_interactions(
         placement=placement_col,
         default_kind=default_kind,
     )
-    try:
+    with refuse_bad_input():
         result = read_interactions(
             path, columns, default_tz=_zone(default_tz), epoch_unit=epoch_unit, file_format=file_format
         )
-    except InvalidFieldError as exc:
-        errors.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(2) from exc
     with Workspace.from_env(settings.data_dir) as workspace:
         written = workspace.interactions.append(result.table)
     print_written("interactions", written.written, written.unchanged)
@@ -175,11 +171,8 @@ def import_users(
         uitpas=uitpas_col,
         consent=consent_col,
     )
-    try:
+    with refuse_bad_input():
         result = read_users(path, columns, file_format=file_format)
-    except InvalidFieldError as exc:
-        errors.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(2) from exc
     with Workspace.from_env(settings.data_dir) as workspace:
         written = workspace.catalogue.put_users(result.users)
     print_written("users", written.written, written.unchanged)

@@ -66,7 +66,7 @@ def generate(
     """Generate a synthetic Flemish cultural season (demo size in seconds; scales to 1,000,000 users)."""
     from recsys.cli.generate import current_season_start, write_season
     from recsys.cli.progress import errors
-    from recsys.domain.errors import InvalidFieldError
+    from recsys.cli.report import refuse_bad_input
     from recsys.stores.workspace import Workspace
     from recsys.synthetic.config import SeasonConfig
 
@@ -85,11 +85,8 @@ def generate(
             raise typer.Exit(2)
     start = season_start.date() if season_start else current_season_start(dt.datetime.now(dt.UTC).date())
     end = season_end.date() if season_end else dt.date(start.year + 1, 6, 30)
-    try:
+    with refuse_bad_input(option_prefix="--"):
         config = SeasonConfig(seed=seed, n_users=users, n_events=events, season_start=start, season_end=end)
-    except InvalidFieldError as exc:
-        errors.print(f"[bold red]error:[/] --{exc.field.replace('_', '-')}: {exc.problem}")
-        raise typer.Exit(2) from exc
     write_season(settings.data_dir, config)
 
 

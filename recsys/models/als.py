@@ -36,6 +36,13 @@ def single_threaded_blas() -> Iterator[None]:
         yield
 
 
+def check_als_params(factors: int, iterations: int, alpha: float) -> None:
+    """Refuse ALS hyperparameters that cannot train (shared by ALS and the hybrid)."""
+    check_positive("factors", factors, integer=True)
+    check_positive("iterations", iterations, integer=True)
+    check_positive("alpha", alpha)
+
+
 def fit_als(
     matrix: sp.csr_matrix,
     *,
@@ -211,9 +218,7 @@ class ALSRecommender(Recommender):
         self.num_threads = num_threads
 
     def _fit(self, data: TrainingData) -> None:
-        check_positive("factors", self.factors, integer=True)
-        check_positive("iterations", self.iterations, integer=True)
-        check_positive("alpha", self.alpha)
+        check_als_params(self.factors, self.iterations, self.alpha)
         positive = require_positive_interactions(data)
         self.user_factors_, self.item_factors_ = fit_als(
             data.matrix,

@@ -18,7 +18,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from recsys.domain.errors import InvalidFieldError
-from recsys.models.als import Factors, cosine_to, fit_als, fold_in, top_contributors
+from recsys.models.als import Factors, check_als_params, cosine_to, fit_als, fold_in, top_contributors
 from recsys.models.base import Reason, Recommender, Scores, check_positive
 from recsys.models.content import require_content
 from recsys.models.data import EventSide, TrainingData, require_positive_interactions
@@ -157,9 +157,7 @@ class HybridRecommender(Recommender):
     def _fit(self, data: TrainingData) -> None:
         from sklearn.linear_model import Ridge
 
-        check_positive("factors", self.factors, integer=True)
-        check_positive("iterations", self.iterations, integer=True)
-        check_positive("alpha", self.alpha)
+        check_als_params(self.factors, self.iterations, self.alpha)
         check_positive("content_l2", self.content_l2)
         if not 0.0 <= self.transfer_weight <= 1.0:
             raise InvalidFieldError("transfer_weight", f"must lie in [0, 1], got {self.transfer_weight!r}")
