@@ -9,42 +9,29 @@ Besides the columns of the rows it is given, the ranker adds, per request
 (``group``), the rank of every score column among that request's candidates,
 scaled to ``[0, 1]`` (1 = best). Raw collaborative scores live on a different
 scale for every user; their rank within the list does not, and a pointwise
-model needs that to compare users. The ranker computes these itself from the
-rows of one request, so training and serving cannot disagree on them.
+model needs that to compare users.
 
-**Persistence without pickle.** ``save`` writes the fitted trees as plain
-arrays (per node: feature, threshold, where missing values go, children,
-leaf value) plus the baseline and the feature names, in ``ranker.npz`` and
-``ranker.json``; ``load`` evaluates them with a small numpy tree walker that
-follows scikit-learn's rule exactly (go left when ``x <= threshold``, NaN
-goes where the node says). The fitted scikit-learn estimator is used for
-predictions while it is in memory (same numbers, compiled and threaded); a
-loaded ranker depends on nothing of scikit-learn.
+**Persistence without pickle.** Fitting exports the trees as plain arrays
+(:class:`recsys.models.tree_ranker.TreeRanker`); ``save`` writes those, and
+the server loads them with ``TreeRanker.load`` without scikit-learn. The
+fitted scikit-learn estimator is used for predictions while it is in memory
+(same numbers, compiled and threaded).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Final, Self
+from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from recsys.domain.errors import InvalidFieldError, RecsysError
+from recsys.domain.errors import InvalidFieldError
+from recsys.models.tree_ranker import FloatMatrix, RankerFormatError, TreeRanker, within_group_ranks
 
-FORMAT: Final = "hgb-trees/1"
-ARRAYS_FILE: Final = "ranker.npz"
-META_FILE: Final = "ranker.json"
-_ROWS_PER_CHUNK: Final = 8192
-
-FloatMatrix = npt.NDArray[np.float32]
-
-
-class RankerFormatError(RecsysError):
-    """A saved ranker cannot be read, or does not fit the rows it is given."""
+__all__ = ["LearnedRanker", "RankerFormatError", "within_group_ranks"]
 
 
 def _check_number(name: str, value: Any, *, minimum: float, integer: bool = False, strict: bool = False) -> None:
@@ -53,33 +40,6 @@ def _check_number(name: str, value: Any, *, minimum: float, integer: bool = Fals
         raise InvalidFieldError(name, f"must be a finite {'integer' if integer else 'number'}, got {value!r}")
     if value < minimum or (strict and value == minimum):
         raise InvalidFieldError(name, f"must be {'greater than' if strict else 'at least'} {minimum}, got {value}")
-
-
-def within_group_ranks(scores: npt.NDArray[np.float32], groups: npt.NDArray[np.int64]) -> FloatMatrix:
-    """Per column, the rank of each row among the rows of its group, scaled to [0, 1] (1 = highest).
-
-    NaN stays NaN and is not counted; a group with one valid row gets 1; ties
-    share their average rank. ``groups`` must be sorted (groups contiguous).
-    """
-    out = np.full(scores.shape, np.nan, dtype=np.float32)
-    for col in range(scores.shape[1]):
-        column = np.asarray(scores[:, col], dtype=np.float64)
-        idx = np.flatnonzero(~np.isnan(column))
-        if len(idx) == 0:
-            continue
-        order = np.lexsort((column[idx], groups[idx]))
-        g, v = groups[idx][order], column[idx][order]
-        pos = np.arange(len(idx), dtype=np.float64)
-        new_group = np.r_[True, g[1:] != g[:-1]]
-        group_id = np.cumsum(new_group) - 1
-        group_start = pos[new_group][group_id]
-        group_size = np.bincount(group_id)[group_id]
-        run_id = np.cumsum(new_group | np.r_[True, v[1:] != v[:-1]]) - 1
-        mean_pos = (np.bincount(run_id, weights=pos) / np.bincount(run_id))[run_id]
-        rank = mean_pos - group_start
-        scaled = np.divide(rank, group_size - 1, out=np.ones(len(idx)), where=group_size > 1)
-        out[idx[order], col] = scaled
-    return out
 
 
 class LearnedRanker:
@@ -117,8 +77,7 @@ class LearnedRanker:
     feature_names_: tuple[str, ...]
     rank_columns_: tuple[int, ...]
     used_columns_: tuple[int, ...]
-    nodes_: dict[str, npt.NDArray[Any]]
-    baseline_: float
+    trees_: TreeRanker
 
     def __init__(
         self,
@@ -179,29 +138,12 @@ class LearnedRanker:
     @property
     def is_fitted(self) -> bool:
         """True once ``fit`` or ``load`` has run."""
-        return hasattr(self, "nodes_")
+        return hasattr(self, "trees_")
 
     @property
     def n_trees(self) -> int:
         """Number of fitted trees."""
-        return len(self.nodes_["tree_start"]) if self.is_fitted else 0
-
-    # -- features -------------------------------------------------------------------------
-
-    def _design(self, rows: FloatMatrix, groups: npt.NDArray[np.int64]) -> FloatMatrix:
-        rows = np.asarray(rows, dtype=np.float32)
-        if rows.ndim != 2 or rows.shape[1] != len(self.feature_names_):
-            raise RankerFormatError(
-                f"expected rows with {len(self.feature_names_)} columns {list(self.feature_names_)}, got {rows.shape}"
-            )
-        groups = np.asarray(groups, dtype=np.int64)
-        if groups.shape != (len(rows),):
-            raise InvalidFieldError("groups", f"need one group per row ({len(rows)}), got {groups.shape}")
-        if len(groups) > 1 and np.any(groups[1:] < groups[:-1]):
-            raise InvalidFieldError("groups", "rows of one request must be contiguous, with groups in sorted order")
-        ranks = within_group_ranks(rows[:, list(self.rank_columns_)], groups)
-        design = np.hstack([rows, ranks])
-        return design if not hasattr(self, "used_columns_") else design[:, list(self.used_columns_)]
+        return self.trees_.n_trees if self.is_fitted else 0
 
     # -- fitting and predicting -----------------------------------------------------------
 
@@ -234,24 +176,19 @@ class LearnedRanker:
             raise InvalidFieldError("labels", "labels must be 0 or 1")
         if len(np.unique(y)) < 2:
             raise InvalidFieldError("labels", "the ranker needs positive and negative rows; got one class only")
-        self.feature_names_ = tuple(feature_names)
-        wanted = (
-            self.rank_columns
-            if self.rank_columns is not None
-            else [n for n in self.feature_names_ if n.startswith("score_")]
-        )
-        unknown = [n for n in wanted if n not in self.feature_names_]
+        names = tuple(feature_names)
+        wanted = self.rank_columns if self.rank_columns is not None else [n for n in names if n.startswith("score_")]
+        unknown = [n for n in wanted if n not in names]
         if unknown:
             raise InvalidFieldError("rank_columns", f"unknown columns {unknown}")
-        self.rank_columns_ = tuple(self.feature_names_.index(n) for n in wanted)
-        if hasattr(self, "used_columns_"):
-            del self.used_columns_
-        design = self._design(rows, np.asarray(groups, dtype=np.int64))
+        rank_columns = tuple(names.index(n) for n in wanted)
+        groups_arr = np.asarray(groups, dtype=np.int64)
+        every_column = tuple(range(len(names) + len(rank_columns)))
+        design = TreeRanker(names, rank_columns, every_column, {}, 0.0, {}).design(rows, groups_arr)
         # A column that is NaN everywhere (a model not configured) carries nothing; the trees skip it.
-        self.used_columns_ = tuple(int(i) for i in np.flatnonzero(~np.isnan(design).all(axis=0)))
-        keep = self._training_rows(y, np.asarray(groups, dtype=np.int64))
-        design = design[np.ix_(keep, np.asarray(self.used_columns_, dtype=np.int64))]
-        y = y[keep]
+        used_columns = tuple(int(i) for i in np.flatnonzero(~np.isnan(design).all(axis=0)))
+        keep = self._training_rows(y, groups_arr)
+        design = design[np.ix_(keep, np.asarray(used_columns, dtype=np.int64))]
         estimator = HistGradientBoostingClassifier(
             learning_rate=self.learning_rate,
             max_iter=self.max_iter,
@@ -264,10 +201,17 @@ class LearnedRanker:
             scoring="loss",
             random_state=self.random_state,
         )
-        estimator.fit(design, y.astype(np.int64))
+        estimator.fit(design, y[keep].astype(np.int64))
         self._estimator = estimator
-        self.nodes_, self.baseline_ = _export_trees(estimator)
+        nodes, baseline = _export_trees(estimator)
+        self._set_trees(TreeRanker(names, rank_columns, used_columns, nodes, baseline, self.get_params()))
         return self
+
+    def _set_trees(self, trees: TreeRanker) -> None:
+        self.trees_ = trees
+        self.feature_names_ = trees.feature_names
+        self.rank_columns_ = trees.rank_columns
+        self.used_columns_ = trees.used_columns
 
     def _training_rows(self, labels: npt.NDArray[Any], groups: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """Every positive row and a seeded sample of ``negatives_per_group`` negatives per group, in row order."""
@@ -296,41 +240,23 @@ class LearnedRanker:
         """
         if not self.is_fitted:
             raise RankerFormatError("the ranker is not fitted; call fit() or load() first")
+        if self._estimator is None:
+            return self.trees_.predict(rows, groups)
         groups_arr = np.zeros(len(rows), dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
-        design = self._design(rows, groups_arr)
-        if self._estimator is not None:
-            return np.asarray(self._estimator.decision_function(design), dtype=np.float64)
-        return _walk_trees(self.nodes_, self.baseline_, design)
+        design = self.trees_.design(rows, groups_arr)
+        return np.asarray(self._estimator.decision_function(design), dtype=np.float64)
 
     # -- persistence ----------------------------------------------------------------------
 
     def save(self, folder: Path) -> None:
-        """Write ``ranker.npz`` (tree arrays) and ``ranker.json`` (format, parameters, feature names)."""
+        """Write the fitted trees (``ranker.npz`` and ``ranker.json``, see :meth:`TreeRanker.save`)."""
         if not self.is_fitted:
             raise RankerFormatError("cannot save an unfitted ranker")
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        np.savez(folder / ARRAYS_FILE, allow_pickle=False, **self.nodes_)
-        meta = {
-            "format": FORMAT,
-            "params": self.get_params(),
-            "feature_names": list(self.feature_names_),
-            "rank_columns": list(self.rank_columns_),
-            "used_columns": list(self.used_columns_),
-            "baseline": self.baseline_,
-        }
-        (folder / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        self.trees_.save(folder)
 
     @classmethod
     def load(cls, folder: Path, *, feature_names: Sequence[str] | None = None) -> LearnedRanker:
-        """Read a ranker written by :meth:`save`.
-
-        Parameters
-        ----------
-        folder : Path
-            The ranker's folder.
-        feature_names : sequence of str, optional
-            The columns the caller will give; refused when they differ from the fitted ones.
+        """Read a ranker written by :meth:`save` (it then predicts with the numpy tree walker).
 
         Raises
         ------
@@ -338,34 +264,12 @@ class LearnedRanker:
             For a missing or malformed file, another format, or other feature names.
 
         """
-        folder = Path(folder)
+        trees = TreeRanker.load(folder, feature_names=feature_names)
         try:
-            meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-            with np.load(folder / ARRAYS_FILE, allow_pickle=False) as stored:
-                nodes = {k: stored[k] for k in stored.files}
-        except (OSError, ValueError) as exc:
-            raise RankerFormatError(f"cannot read the ranker in {folder}: {exc}") from exc
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            raise RankerFormatError(f"{folder / META_FILE}: not a {FORMAT} ranker")
-        expected = {"feature", "threshold", "missing_left", "left", "right", "is_leaf", "value", "tree_start"}
-        if set(nodes) != expected:
-            raise RankerFormatError(f"{folder / ARRAYS_FILE}: arrays {sorted(nodes)}, expected {sorted(expected)}")
-        names = tuple(meta["feature_names"])
-        if feature_names is not None and tuple(feature_names) != names:
-            raise RankerFormatError(
-                f"the ranker was fitted on features {list(names)}, the caller gives {list(feature_names)}"
-            )
-        ranker = cls(**meta["params"])
-        ranker.feature_names_ = names
-        ranker.rank_columns_ = tuple(int(i) for i in meta["rank_columns"])
-        ranker.used_columns_ = tuple(int(i) for i in meta["used_columns"])
-        ranker.nodes_ = nodes
-        ranker.baseline_ = float(meta["baseline"])
-        n_columns = len(ranker.used_columns_)
-        if max(ranker.used_columns_, default=-1) >= len(names) + len(ranker.rank_columns_) or (
-            len(nodes["feature"]) and int(nodes["feature"].max()) >= n_columns
-        ):
-            raise RankerFormatError(f"{folder / ARRAYS_FILE}: a node splits on column {nodes['feature'].max()}")
+            ranker = cls(**trees.params)
+        except (TypeError, InvalidFieldError) as exc:
+            raise RankerFormatError(f"{folder}: stored parameters do not fit the ranker ({exc})") from exc
+        ranker._set_trees(trees)
         return ranker
 
 
@@ -391,25 +295,3 @@ def _export_trees(estimator: HistGradientBoostingClassifier) -> tuple[dict[str, 
         },
         float(np.asarray(estimator._baseline_prediction).ravel()[0]),
     )
-
-
-def _walk_trees(nodes: dict[str, npt.NDArray[Any]], baseline: float, design: FloatMatrix) -> npt.NDArray[np.float64]:
-    """Sum of the leaf values each row reaches in every tree, plus the baseline (all trees walked together)."""
-    x = np.asarray(design, dtype=np.float64)
-    out = np.full(len(x), baseline, dtype=np.float64)
-    feature, threshold, missing_left = nodes["feature"], nodes["threshold"], nodes["missing_left"]
-    left, right, is_leaf, value = nodes["left"], nodes["right"], nodes["is_leaf"], nodes["value"]
-    starts = nodes["tree_start"]
-    for begin in range(0, len(x), _ROWS_PER_CHUNK):
-        chunk = x[begin : begin + _ROWS_PER_CHUNK]
-        row = np.repeat(np.arange(len(chunk)), len(starts))
-        node = np.tile(starts, len(chunk))
-        active = ~is_leaf[node]
-        while active.any():
-            at = node[active]
-            values = chunk[row[active], feature[at]]
-            go_left = np.where(np.isnan(values), missing_left[at], values <= threshold[at])
-            node[active] = np.where(go_left, left[at], right[at])
-            active[active] = ~is_leaf[node[active]]
-        out[begin : begin + len(chunk)] += value[node].reshape(len(chunk), len(starts)).sum(axis=1)
-    return out

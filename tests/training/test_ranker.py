@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from recsys.domain.errors import InvalidFieldError
+from recsys.models.tree_ranker import TreeRanker
 from training.ranker import LearnedRanker, RankerFormatError, within_group_ranks
 
 NAMES = ("distance_km", "score_als", "score_hybrid", "unused")
@@ -57,6 +58,12 @@ def test_save_load_gives_the_same_scores_without_scikit_learn(tmp_path: Path) ->
     )
     one_request = test_rows[:30]
     np.testing.assert_allclose(loaded.predict(one_request), ranker.predict(one_request), atol=1e-9)
+    # The server's loader (recsys, no training code) gives the same numbers.
+    served = TreeRanker.load(tmp_path, feature_names=NAMES)
+    assert served.n_trees == ranker.n_trees
+    np.testing.assert_allclose(
+        served.predict(test_rows, test_groups), ranker.predict(test_rows, test_groups), atol=1e-9
+    )
     with np.load(tmp_path / "ranker.npz", allow_pickle=False) as stored:
         assert stored["tree_start"].shape == (ranker.n_trees,)
 
