@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's two commands, on a fresh machine with Python 3.11:
-#   ./dev.sh demo   set up, generate a season, train and evaluate on the embedded default (no Redis needed)
+#   ./dev.sh demo   set up, generate a season, train, then serve the demo on http://127.0.0.1:8000 (no Redis needed)
 #   ./dev.sh test   set up, then run every check: ruff, mypy, the test suite (starts Redis)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -27,17 +27,17 @@ demo() {
     setup
     local data_dir=${RECSYS_DATA_DIR:-recsys-data}
     export RECSYS_DATA_DIR=$data_dir
-    echo "==> generating a synthetic Flemish season in $data_dir"
-    "$VENV/bin/recsys" generate --force
-    "$VENV/bin/recsys" stats
-    echo "==> training (features, models, learned ranker) and evaluating on a future-event hold-out"
-    "$VENV/bin/recsys" train --promote
+    # Generates a season and trains (first run, or with --rebuild), creates demo API keys,
+    # publishes into the embedded cache and serves http://127.0.0.1:8000 until Ctrl+C.
+    exec "$VENV/bin/recsys" demo "$@"
 }
 
 run_tests() {
     setup
     # shellcheck source=scripts/ensure-redis.sh
     source scripts/ensure-redis.sh
+    # shellcheck source=scripts/ensure-chromium.sh
+    source scripts/ensure-chromium.sh
     echo "==> ruff"
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check .

@@ -91,7 +91,13 @@ def align_rows(events: pa.Table, vocabulary: IdVocabulary) -> tuple[npt.NDArray[
     return rows[chosen], positions[chosen]
 
 
-def build_event_side(events: pa.Table, vocabulary: IdVocabulary, encoder: ContentEncoder | None) -> EventSide:
+def build_event_side(
+    events: pa.Table,
+    vocabulary: IdVocabulary,
+    encoder: ContentEncoder | None,
+    *,
+    codes_from: pa.Table | None = None,
+) -> EventSide:
     """Build the side information of every event in ``vocabulary``.
 
     Parameters
@@ -103,6 +109,11 @@ def build_event_side(events: pa.Table, vocabulary: IdVocabulary, encoder: Conten
         The events, in model order.
     encoder : ContentEncoder or None
         A fitted encoder for the content rows, or ``None`` for no content.
+    codes_from : pyarrow.Table, optional
+        The table whose distinct organisers, venues, productions and types
+        define the categorical codes (default: ``events``). A server that
+        adds events after training passes the table the models were trained
+        on, so codes keep their meaning; a value that table lacks gets ``-1``.
 
     Returns
     -------
@@ -118,6 +129,8 @@ def build_event_side(events: pa.Table, vocabulary: IdVocabulary, encoder: Conten
 
     """
     require_columns(events, SIDE_COLUMNS)
+    if codes_from is not None:
+        require_columns(codes_from, SIDE_COLUMNS, "codes_from")
     n = len(vocabulary)
     rows, positions = align_rows(events, vocabulary)
     table = events.take(pa.array(rows, pa.int64()))
@@ -133,13 +146,18 @@ def build_event_side(events: pa.Table, vocabulary: IdVocabulary, encoder: Conten
         )
         content = sp.csr_matrix(placement @ encoded, dtype=np.float32)
         content.sort_indices()
+    reference = table if codes_from is None else codes_from
+
+    def codes(name: str, extra: list[str] | None = None) -> npt.NDArray[np.int32]:
+        return _codes(table.column(name), extra, reference.column(name))
+
     return EventSide(
         content=content,
-        organizer_idx=_scatter(_codes(table.column("organizer_id")), positions, n, -1),
-        venue_idx=_scatter(_codes(table.column("location_id")), positions, n, -1),
-        production_idx=_scatter(_codes(table.column("production_id")), positions, n, -1),
+        organizer_idx=_scatter(codes("organizer_id"), positions, n, -1),
+        venue_idx=_scatter(codes("location_id"), positions, n, -1),
+        production_idx=_scatter(codes("production_id"), positions, n, -1),
         region_idx=_scatter(region_codes(table.column("postcode"), table.column("municipality")), positions, n, -1),
-        discipline_idx=_scatter(_codes(table.column("type_id"), taxonomy_types), positions, n, -1),
+        discipline_idx=_scatter(codes("type_id", taxonomy_types), positions, n, -1),
         start_us=_scatter(time_column(table, "start"), positions, n, MISSING_TIME),
         lat=_scatter(float_column(table, "lat"), positions, n, np.nan),
         lon=_scatter(float_column(table, "lon"), positions, n, np.nan),
@@ -174,9 +192,14 @@ def _scatter(values: npt.NDArray[_T], positions: npt.NDArray[np.int64], n: int, 
     return out
 
 
-def _codes(column: pa.ChunkedArray, extra: list[str] | None = None) -> npt.NDArray[np.int32]:
-    """Position of each value among the sorted distinct values (plus ``extra``); ``-1`` for nulls."""
-    values = pc.unique(pc.drop_null(column))
+def _codes(
+    column: pa.ChunkedArray, extra: list[str] | None = None, reference: pa.ChunkedArray | None = None
+) -> npt.NDArray[np.int32]:
+    """Position of each value among the sorted distinct values of ``reference`` (default: ``column``) plus ``extra``.
+
+    ``-1`` for nulls and for values ``reference`` lacks.
+    """
+    values = pc.unique(pc.drop_null(column if reference is None else reference))
     if extra:
         values = pc.unique(pa.concat_arrays([values.cast(pa.string()), pa.array(extra, pa.string())]))
     ordered = pc.take(values, pc.sort_indices(values))

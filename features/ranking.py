@@ -61,6 +61,12 @@ FEATURE_DESCRIPTIONS: Final[Mapping[str, str]] = MappingProxyType(
     }
 )
 
+#: The age (years) a user of each age band is given in the ``user_age`` feature: the band's middle
+#: (users give a band, never a birth date). Training and serving read ages through this map.
+AGE_BAND_MIDPOINTS: Final[Mapping[str, float]] = MappingProxyType(
+    {"0-11": 7.0, "12-17": 15.0, "18-25": 21.5, "26-35": 30.5, "36-50": 43.0, "51-65": 58.0, "66+": 72.0}
+)
+
 #: Column names of :func:`ranking_rows`' output, in order.
 RANKING_FEATURES: Final[tuple[str, ...]] = tuple(FEATURE_DESCRIPTIONS)
 

@@ -365,6 +365,8 @@ def _checked_params(check: _Checker, key: str, cls: type[Any], params: dict[str,
         default = accepted[name].default
         default_is_number = isinstance(default, int | float) and not isinstance(default, bool)
         is_number = isinstance(value, int | float) and not isinstance(value, bool)
+        if isinstance(default, bool) and not isinstance(value, bool):
+            raise check.fail(f"{key}.{name}", f"must be true or false, got {value!r}")
         if default_is_number and not is_number:
             raise check.fail(f"{key}.{name}", f"must be a number, got {value!r}")
         if isinstance(default, int) and default_is_number and isinstance(value, float):

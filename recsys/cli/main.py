@@ -12,8 +12,11 @@ from typing import Annotated
 
 import typer
 
-from recsys.cli import imports, models, train
+from recsys.cli import evaluate, imports, kaggle_events, models, publish, train, tune
+from recsys.cli import keys as api_keys
+from recsys.cli import serve as serve_commands
 from recsys.cli.context import DATA_DIR_ENV, CliContext
+from recsys.cli.marketing import audience, experiments_app, segments_app
 
 app = typer.Typer(
     name="recsys",
@@ -23,6 +26,9 @@ app = typer.Typer(
 )
 app.add_typer(imports.app, name="import")
 app.add_typer(models.app, name="models")
+app.add_typer(api_keys.app, name="keys")
+app.add_typer(segments_app, name="segments")
+app.add_typer(experiments_app, name="experiments")
 
 
 @app.callback()
@@ -102,6 +108,13 @@ def stats(ctx: typer.Context) -> None:
 
 
 app.command("train")(train.train)
+app.command("publish")(publish.publish)
+app.command("serve")(serve_commands.serve)
+app.command("demo")(serve_commands.demo)
+app.command("kaggle-events")(kaggle_events.kaggle_events)
+app.command("evaluate")(evaluate.evaluate)
+app.command("tune")(tune.tune)
+app.command("audience")(audience)
 
 
 def main() -> None:

@@ -24,6 +24,10 @@ def train(
         bool | None,
         typer.Option("--promote/--no-promote", help="Make the new version active (default: the config's `promote`)."),
     ] = None,
+    redis_url: Annotated[
+        str | None,
+        typer.Option("--redis-url", help="With --promote, publish candidates into this Redis (default: $REDIS_URL)."),
+    ] = None,
 ) -> None:
     """Train the configured models and the ranker, print hold-out metrics, write an artefact."""
     # The training stack is imported here: the command line is the composition root, and --help stays quick.
@@ -67,5 +71,37 @@ def train(
     console.print(f"[green]✓[/] artefact {artifact.name}/{artifact.version} written to {artifact.path}")
     if result.promoted:
         console.print(f"[green]✓[/] {artifact.name}: {artifact.version} is active")
+        _publish_promoted(settings, artifact.name, redis_url)
     else:
         console.print(f"  make it active with: recsys models promote {artifact.name} {artifact.version}")
+
+
+def _publish_promoted(settings: CliContext, name: str, redis_url: str | None) -> None:
+    """Publish the promoted artefact's candidates when a cache is configured (the last step of training)."""
+    from recsys.artifacts import ArtifactError
+    from recsys.cache.factory import open_cache, prefix_from_env, redis_url_from_env
+    from recsys.cache.protocol import CacheError
+    from recsys.cli.publish import describe, print_result, run_publish
+    from recsys.domain.errors import InvalidFieldError, StoreError
+    from recsys.stores.workspace import Workspace
+
+    url = redis_url or redis_url_from_env()
+    if url is None:
+        console.print(
+            "  no cache configured (--redis-url or $REDIS_URL): the server publishes candidates at start-up",
+            soft_wrap=True,
+        )
+        return
+    try:
+        cache = open_cache(url, prefix_from_env(), socket_timeout=30.0)
+        with Workspace.from_env(settings.data_dir) as workspace:
+            result = run_publish(workspace, cache, name=name)
+    except (ArtifactError, CacheError, StoreError, InvalidFieldError) as exc:
+        errors.print(
+            f"[bold red]error:[/] the artefact is active, but publishing its candidates failed: {exc}; "
+            "run `recsys publish` once the cache is back",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1) from exc
+    print_result(result, describe(url))

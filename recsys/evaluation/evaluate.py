@@ -1,4 +1,8 @@
-"""Score a model on a :class:`~recsys.evaluation.split.TemporalSplit`: full rankings, mean metrics.
+"""Score a model on a hold-out (any :class:`~recsys.evaluation.holdout.RankingTask`): full rankings, mean metrics.
+
+For the whole picture (several cut-offs, beyond-accuracy metrics, segments)
+see :func:`recsys.evaluation.ranking.evaluate_ranking`; this is the lean
+version the training job uses.
 
 A *scorer* is any function from a batch of user ids to their scores over the
 split's candidates (``len(users) x n_candidates``, higher is better, ``-inf``
@@ -17,8 +21,8 @@ import numpy as np
 import numpy.typing as npt
 
 from recsys.domain.errors import InvalidFieldError
+from recsys.evaluation.holdout import ObjectArray, RankingTask
 from recsys.evaluation.metrics import METRICS, parse_metric
-from recsys.evaluation.split import ObjectArray, TemporalSplit
 
 Scorer = Callable[[ObjectArray], npt.NDArray[np.float32]]
 DEFAULT_METRICS = ("ndcg@10", "recall@50", "precision@10", "map@10", "mrr@10")
@@ -52,7 +56,7 @@ class EvaluationResult:
         return flat
 
 
-def sample_users(split: TemporalSplit, max_users: int | None, seed: int) -> npt.NDArray[np.int64]:
+def sample_users(split: RankingTask, max_users: int | None, seed: int) -> npt.NDArray[np.int64]:
     """Rows of ``split`` to evaluate: all, or a seeded sample of ``max_users`` in row order."""
     rows = np.arange(split.n_users, dtype=np.int64)
     if max_users is None or max_users >= len(rows):
@@ -63,7 +67,7 @@ def sample_users(split: TemporalSplit, max_users: int | None, seed: int) -> npt.
 
 
 def evaluate_scorer(
-    split: TemporalSplit,
+    split: RankingTask,
     scorer: Scorer,
     metrics: Sequence[str] = DEFAULT_METRICS,
     *,
@@ -74,7 +78,7 @@ def evaluate_scorer(
 
     Parameters
     ----------
-    split : TemporalSplit
+    split : RankingTask
         The hold-out.
     scorer : callable
         User ids -> scores over ``split.candidate_ids``.

@@ -12,6 +12,15 @@ one). Definitions:
   the ideal list puts ``min(k, |relevant|)`` hits first (as ``sklearn.metrics.ndcg_score``)
 - ``map@k`` = sum over hits of precision at that rank / ``min(k, |relevant|)``
 - ``mrr@k`` = 1 / rank of the first hit in the top ``k``, 0 without one
+- ``hit_rate@k`` = 1 when the top ``k`` hold at least one hit, else 0
+- ``ms_map@k`` = sum over hits of precision at that rank / ``|relevant|``: the
+  "MAP" column of the Microsoft Recommenders benchmark tables (their ``map``;
+  the same library's ``map_at_k`` divides by ``min(k, |relevant|)`` as ``map@k``
+  here). The two agree when a user has at most ``k`` relevant items; with more,
+  ``ms_map@k`` is smaller, since a list of ``k`` can never find them all.
+
+``precision@k``, ``recall@k`` and ``ndcg@k`` (binary relevance) are the same
+as Microsoft Recommenders' ``precision_at_k``, ``recall_at_k`` and ``ndcg_at_k``.
 """
 
 from __future__ import annotations
@@ -88,6 +97,20 @@ def mrr_at_k(hits: HitMatrix, n_relevant: npt.ArrayLike, k: int) -> FloatArray:
     return np.where(found, 1.0 / (first + 1.0), 0.0)
 
 
+def hit_rate_at_k(hits: HitMatrix, n_relevant: npt.ArrayLike, k: int) -> FloatArray:
+    """1.0 per row whose top ``k`` hold at least one hit, else 0.0."""
+    return np.asarray(_top(hits, k).any(axis=1), dtype=np.float64)
+
+
+def ms_map_at_k(hits: HitMatrix, n_relevant: npt.ArrayLike, k: int) -> FloatArray:
+    """Average precision at ``k`` per row, normalised by ``|relevant|`` (Microsoft Recommenders' MAP)."""
+    top = _top(hits, k).astype(np.float64)
+    precision_at_rank = np.cumsum(top, axis=1) / np.arange(1, k + 1, dtype=np.float64)
+    n = np.asarray(n_relevant, dtype=np.float64)
+    total = (precision_at_rank * top).sum(axis=1)
+    return np.asarray(np.divide(total, n, out=np.zeros(len(n), dtype=np.float64), where=n > 0), dtype=np.float64)
+
+
 MetricFunction = Callable[[HitMatrix, npt.ArrayLike, int], FloatArray]
 
 #: The metrics by name, as used in reports (``ndcg@10``).
@@ -97,6 +120,8 @@ METRICS: Final[Mapping[str, MetricFunction]] = {
     "ndcg": ndcg_at_k,
     "map": map_at_k,
     "mrr": mrr_at_k,
+    "hit_rate": hit_rate_at_k,
+    "ms_map": ms_map_at_k,
 }
 
 

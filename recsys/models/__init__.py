@@ -14,6 +14,7 @@ from recsys.models.ease import EASERecommender, TooManyEventsError
 from recsys.models.hybrid import HybridRecommender
 from recsys.models.item_knn import ItemKNNRecommender
 from recsys.models.popularity import PopularityRecommender, TrendingRecommender
+from recsys.models.rp3beta import RP3betaRecommender
 
 __all__ = [
     "ALSRecommender",
@@ -26,6 +27,7 @@ __all__ = [
     "ItemKNNRecommender",
     "NotFittedError",
     "PopularityRecommender",
+    "RP3betaRecommender",
     "Reason",
     "Recommendation",
     "Recommender",

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from recsys.domain.errors import InvalidFieldError
 from recsys.models.base import Reason, Recommender, Scores, check_positive
 from recsys.models.data import TrainingData, require_positive_interactions
 
@@ -52,13 +53,16 @@ def fit_als(
     iterations: int,
     random_state: int | None,
     num_threads: int,
+    exact_users: bool = True,
 ) -> tuple[Factors, Factors]:
     """Factorise a users x events confidence matrix with implicit's CPU ALS.
 
     Events without any entry get an all-zero vector (implicit would leave them
-    near their random start). After the last iteration the user vectors are
-    solved once more, exactly, against the final event vectors, so that a
-    stored user vector and a fold-in of the same history agree.
+    near their random start). With ``exact_users`` the user vectors are
+    solved once more after the last iteration, exactly (Cholesky), against the
+    final event vectors, so that a stored user vector and a fold-in of the
+    same history agree; that costs about 15% of a 15-iteration fit. Without
+    it the user vectors are implicit's own from its last sweep.
 
     Returns
     -------
@@ -84,7 +88,7 @@ def fit_als(
         empty = np.diff(cells.tocsc().indptr) == 0
         model.item_factors[empty] = 0.0
         model._YtY = None  # implicit caches Y'Y; the rows just zeroed change it
-        users = model.recalculate_user(np.arange(cells.shape[0]), cells)
+        users = model.recalculate_user(np.arange(cells.shape[0]), cells) if exact_users else model.user_factors
     return np.ascontiguousarray(users, dtype=np.float32), np.ascontiguousarray(model.item_factors, dtype=np.float32)
 
 
@@ -182,6 +186,10 @@ class ALSRecommender(Recommender):
         whatever ``num_threads`` (each least-squares solve is independent).
     num_threads : int
         Threads implicit uses (0 = all cores).
+    exact_users : bool
+        Solve every user vector once more, exactly, after the last sweep, so a
+        fold-in of a trained user's history gives back their stored vector
+        (about 15% more fitting time); off = implicit's vectors as they are.
 
     Attributes
     ----------
@@ -209,6 +217,7 @@ class ALSRecommender(Recommender):
         iterations: int = 15,
         random_state: int | None = 0,
         num_threads: int = 0,
+        exact_users: bool = True,
     ) -> None:
         self.factors = factors
         self.regularization = regularization
@@ -216,9 +225,12 @@ class ALSRecommender(Recommender):
         self.iterations = iterations
         self.random_state = random_state
         self.num_threads = num_threads
+        self.exact_users = exact_users
 
     def _fit(self, data: TrainingData) -> None:
         check_als_params(self.factors, self.iterations, self.alpha)
+        if not isinstance(self.exact_users, bool):
+            raise InvalidFieldError("exact_users", f"must be true or false, got {self.exact_users!r}")
         positive = require_positive_interactions(data)
         self.user_factors_, self.item_factors_ = fit_als(
             data.matrix,
@@ -228,6 +240,7 @@ class ALSRecommender(Recommender):
             iterations=self.iterations,
             random_state=self.random_state,
             num_threads=self.num_threads,
+            exact_users=self.exact_users,
         )
         self.warm_ = np.diff(positive.tocsc().indptr) > 0
         self._gram = self._compute_gram()
@@ -240,7 +253,8 @@ class ALSRecommender(Recommender):
         """The user vector ALS solves for ``history`` (event id -> weight), without changing the model.
 
         Unknown event ids are ignored. For the history a user was trained on
-        this equals their fitted vector (up to float error).
+        this equals their fitted vector (up to float error) when the model was
+        fitted with ``exact_users``.
         """
         self._require_fitted()
         return fold_in(self._gram, self.item_factors_, self._known_history(history), self.regularization, self.alpha)

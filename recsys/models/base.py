@@ -262,6 +262,37 @@ class Recommender(ABC):
         self._require_fitted()
         return self._score_users(np.asarray(user_idx, dtype=np.int32))
 
+    def user_scores(self, user_id: str | None, *, history: Mapping[str, float] | None = None) -> Scores | None:
+        """Dense scores of one user over all events, as :meth:`recommend` computes them (for online ranking).
+
+        Parameters
+        ----------
+        user_id : str or None
+            The user (``None`` or an id the model does not know: scored from ``history`` alone).
+        history : mapping of str to float, optional
+            Recent event ids with weights, folded in as in :meth:`recommend`.
+
+        Returns
+        -------
+        ndarray of float32 or None
+            One score per event of ``events_`` (``-inf`` = cannot rank), or ``None`` for
+            a user the model cannot score (unknown and without usable history).
+
+        """
+        self._require_fitted()
+        user_idx = None if user_id is None else self.users_.get(user_id)
+        extra = self._known_history(history)
+        if extra.nnz:
+            try:
+                return self._score_history(self._history_row(user_idx, extra))
+            except ColdUserError:
+                if user_idx is None:
+                    return None
+        if user_idx is None:
+            return None
+        row: Scores = self._score_users(np.asarray([user_idx], dtype=np.int32))[0]
+        return row
+
     def _known_history(self, history: Mapping[str, float] | None) -> sp.csr_matrix:
         """The events of ``history`` the model knows, as a 1 x n_events row (unknown ids are dropped)."""
         shape = (1, len(self.events_))

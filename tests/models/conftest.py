@@ -26,6 +26,7 @@ from recsys.models import (
     ItemKNNRecommender,
     PopularityRecommender,
     Recommender,
+    RP3betaRecommender,
     TrainingData,
     TrendingRecommender,
 )
@@ -137,11 +138,12 @@ FACTORIES: dict[str, Factory] = {
     "item-knn-cosine": lambda: ItemKNNRecommender(k=10),
     "item-knn-bm25": lambda: ItemKNNRecommender(k=10, similarity="bm25"),
     "ease": lambda: EASERecommender(l2=100.0),
+    "rp3beta": lambda: RP3betaRecommender(alpha=1.0, beta=0.3, k=10),
     "content": lambda: ContentRecommender(),
     "hybrid": lambda: HybridRecommender(factors=8, regularization=5.0, alpha=5.0, random_state=3, num_threads=1),
 }
 #: Models that rank by the user's own taste (the known-answer test on groups applies to them).
-PERSONAL = ("als", "bpr", "item-knn-cosine", "item-knn-bm25", "ease", "content", "hybrid")
+PERSONAL = ("als", "bpr", "item-knn-cosine", "item-knn-bm25", "ease", "rp3beta", "content", "hybrid")
 
 
 @pytest.fixture(scope="session")

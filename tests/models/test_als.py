@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
+from recsys.domain.errors import InvalidFieldError
 from recsys.models import ALSRecommender, TrainingData
 from tests.models.conftest import FACTORIES, HISTORY_A
 
@@ -68,3 +70,20 @@ def test_a_different_seed_gives_a_different_model(data: TrainingData) -> None:
     first = ALSRecommender(factors=8, random_state=1, num_threads=1).fit(data)
     second = ALSRecommender(factors=8, random_state=2, num_threads=1).fit(data)
     assert not np.array_equal(first.item_factors_, second.item_factors_)
+
+
+def test_without_the_exact_solve_user_vectors_are_implicits_own(data: TrainingData) -> None:
+    exact = fitted_als(data)
+    plain = ALSRecommender(**{**exact.get_params(), "exact_users": False}).fit(data)
+    # Same event vectors (the extra solve touches users only), user vectors close but not re-solved.
+    np.testing.assert_array_equal(plain.item_factors_, exact.item_factors_)
+    assert not np.array_equal(plain.user_factors_, exact.user_factors_)
+    cosine = np.sum(plain.user_factors_ * exact.user_factors_, axis=1) / (
+        np.linalg.norm(plain.user_factors_, axis=1) * np.linalg.norm(exact.user_factors_, axis=1)
+    )
+    assert cosine.min() > 0.9
+
+
+def test_exact_users_must_be_a_boolean(data: TrainingData) -> None:
+    with pytest.raises(InvalidFieldError, match="exact_users"):
+        ALSRecommender(exact_users="yes").fit(data)  # type: ignore[arg-type]

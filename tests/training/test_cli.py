@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from recsys.artifacts import ArtifactRegistry
@@ -49,7 +50,9 @@ def recsys(data_dir: Path, *args: str, code: int = 0) -> str:
     return result.output
 
 
-def test_train_list_show_promote_rollback(tmp_path: Path) -> None:
+def test_train_list_show_promote_rollback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # With REDIS_URL set, --promote would also publish into the shared test Redis; this test is about artefacts.
+    monkeypatch.delenv("REDIS_URL", raising=False)
     data = tmp_path / "data"
     recsys(data, "generate", "--users", "300", "--season-start", "2025-09-01")
     config = tmp_path / "demo.toml"

@@ -1,0 +1,1 @@
+"""Speed and memory measurements (scripts; results in docs/benchmarks.md)."""

@@ -1,0 +1,110 @@
+"""In-process state that outlives a cache outage: live event cards and recent interactions not yet in the cache.
+
+:class:`LiveEvents` mirrors the cache's live cards (events added or changed
+through the API since the last publish). This server writes them, so its copy
+is current at once; it is re-read from the cache every few seconds (another
+process may publish) and written back when the cache returns empty after a
+restart.
+
+:class:`PendingRecent` holds the recent interactions that could not be pushed
+to the cache (it was down); they count in the user's next requests as if the
+cache held them, and are pushed when it is back.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+from recsys.cache.cards import EventCard
+from recsys.cache.protocol import RECENT_CAP, RecentInteraction
+
+#: Seconds between re-reads of the cache's live cards.
+REFRESH_EVERY_S: Final = 5.0
+
+
+class LiveEvents:
+    """Cards of events created or changed through the API since the last publish."""
+
+    def __init__(self) -> None:
+        self._cards: dict[str, EventCard] = {}
+        self._lock = threading.Lock()
+        self._refreshed = 0.0
+
+    def put(self, cards: Iterable[EventCard]) -> None:
+        """Add or replace cards."""
+        with self._lock:
+            for card in cards:
+                self._cards[card.event_id] = card
+
+    def replace(self, cards: Iterable[EventCard]) -> None:
+        """Take the cache's live cards as the truth (after a refresh)."""
+        fresh = {card.event_id: card for card in cards}
+        with self._lock:
+            self._cards = fresh
+            self._refreshed = time.monotonic()
+
+    def due(self) -> bool:
+        """True when the copy should be re-read from the cache."""
+        return time.monotonic() - self._refreshed >= REFRESH_EVERY_S
+
+    def cards(self) -> list[EventCard]:
+        """Every live card."""
+        with self._lock:
+            return list(self._cards.values())
+
+    def get(self, event_id: str) -> EventCard | None:
+        """One live card, or ``None``."""
+        return self._cards.get(event_id)
+
+    def clear(self) -> None:
+        """Forget every card (after a publish that includes them)."""
+        with self._lock:
+            self._cards = {}
+
+
+class PendingRecent:
+    """Recent interactions the cache has not received yet, per user, newest first."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, list[RecentInteraction]] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def add(self, user_id: str, entries: Sequence[RecentInteraction]) -> None:
+        """Keep entries for ``user_id`` (capped like the cache's recent list)."""
+        with self._lock:
+            held = self._entries.get(user_id, [])
+            merged = sorted([*entries, *held], key=lambda e: -e.timestamp_us)[:RECENT_CAP]
+            self._entries[user_id] = merged
+
+    def of(self, user_id: str) -> list[RecentInteraction]:
+        """The user's pending entries, newest first."""
+        return list(self._entries.get(user_id, ()))
+
+    def take_all(self) -> dict[str, list[RecentInteraction]]:
+        """Remove and return everything (to push it to the cache)."""
+        with self._lock:
+            taken, self._entries = self._entries, {}
+            return taken
+
+    def forget(self, user_id: str) -> None:
+        """Drop a user's entries."""
+        with self._lock:
+            self._entries.pop(user_id, None)
+
+
+def merge_recent(*lists: Sequence[RecentInteraction]) -> list[RecentInteraction]:
+    """Several recent lists as one, newest first, without repeated entries."""
+    seen: set[tuple[str, str, int]] = set()
+    merged: list[RecentInteraction] = []
+    for entry in sorted((e for part in lists for e in part), key=lambda e: -e.timestamp_us):
+        key = (entry.event_id, entry.kind, entry.timestamp_us)
+        if key not in seen:
+            seen.add(key)
+            merged.append(entry)
+    return merged[:RECENT_CAP]

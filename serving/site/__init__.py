@@ -1,0 +1,1 @@
+"""The widget's delivery routes and the demo event site that embeds it like any host site would."""

@@ -1,0 +1,101 @@
+"""Fixtures of the serving tests: one trained world per session, a private copy per test, both cache backends."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+with warnings.catch_warnings():
+    # Starlette nudges towards httpx2; the TestClient over httpx is what FastAPI documents.
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from serving.app import create_app
+from serving.settings import RateLimit, Settings
+from tests.serving.world import NOW, World, build_world
+
+UNLIMITED = RateLimit(0.0, 0.0)
+
+
+def redis_url() -> str | None:
+    """``$REDIS_URL`` when a Redis answers there."""
+    url = os.environ.get("REDIS_URL", "").strip()
+    if not url:
+        return None
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_timeout=1).ping()
+    except redis.RedisError:
+        return None
+    return url
+
+
+@pytest.fixture(scope="session")
+def world_template(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return build_world(tmp_path_factory.mktemp("serving") / "data")
+
+
+@pytest.fixture
+def world(world_template: World, tmp_path: Path) -> World:
+    """A private copy of the trained world (tests write interactions, events and artefacts)."""
+    target = tmp_path / "data"
+    shutil.copytree(world_template.path, target)
+    return World(target, dict(world_template.keys))
+
+
+@pytest.fixture(params=["memory", "redis"])
+def backend(request: pytest.FixtureRequest) -> Iterator[tuple[str | None, str]]:
+    """``(redis_url or None, key prefix)``; the Redis case is skipped when no Redis answers."""
+    prefix = f"t{uuid.uuid4().hex[:12]}"
+    if request.param == "memory":
+        yield None, prefix
+        return
+    url = redis_url()
+    if url is None:
+        pytest.skip("no Redis at $REDIS_URL (./dev.sh test starts one)")
+    yield url, prefix
+    import redis
+
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture
+def make_settings(world: World, backend: tuple[str | None, str]) -> Callable[..., Settings]:
+    url, prefix = backend
+
+    def make(**changes: Any) -> Settings:
+        base = Settings(
+            data_dir=world.path,
+            redis_url=url,
+            cache_prefix=prefix,
+            now=NOW,
+            rate_public=UNLIMITED,
+            rate_server=UNLIMITED,
+            rate_admin=UNLIMITED,
+            breaker_cooldown_s=0.2,
+        )
+        return base.with_overrides(**changes)
+
+    return make
+
+
+@pytest.fixture
+def client(make_settings: Callable[..., Settings]) -> Iterator[TestClient]:
+    with TestClient(create_app(make_settings())) as test_client:
+        yield test_client
+
+
+def headers(world: World, scope: str = "server", **extra: str) -> dict[str, str]:
+    """Request headers with the world's key of ``scope``."""
+    return {"X-API-Key": world.keys[scope], **extra}
