@@ -18,7 +18,9 @@ What it does, in one run:
 3. starts ``recsys serve`` (uvicorn, one worker) with ``RECSYS_BENCH_ROUTES=1``;
 4. from a second process, loads the server over loopback with a closed loop
    of ``--concurrency`` keep-alive connections (a small asyncio HTTP/1.1
-   client), alternating rounds of the two endpoints for random users:
+   client): ``--warmup`` seconds per endpoint unmeasured (the server's memory
+   of the version's cards fills), then ``--rounds`` measured rounds of
+   ``--duration`` seconds, the two endpoints alternated, for random users:
    - **bare**: ``GET /bench/cached/{user}``: the user's cached list as stored
      (active version + one ``GET`` + decode + JSON of all candidates, no ranking);
    - **personal**: ``GET /v1/users/{user}/recommendations`` with filters
@@ -292,7 +294,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measured round")
     parser.add_argument("--rounds", type=int, default=3, help="measured rounds per endpoint (alternated)")
-    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--warmup", type=float, default=30.0, help="seconds per endpoint before measuring")
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--key", default="", help=argparse.SUPPRESS)

@@ -23,6 +23,7 @@ from recsys.artifacts import ArtifactError
 from recsys.cache.factory import open_cache
 from recsys.cache.protocol import CacheError, CandidateCache
 from recsys.stores.workspace import Workspace
+from serving.dashboard import router as dashboard
 from serving.engine import Engine, limit_blas_threads
 from serving.errors import install_error_handlers
 from serving.event_schema import EventIn
@@ -31,7 +32,7 @@ from serving.metrics import Metrics
 from serving.middleware import BodyLimit, RequestContext
 from serving.pipeline import Pipeline
 from serving.publishing import publisher_for
-from serving.routers import admin, bench, events, health, interactions, recommendations, users
+from serving.routers import admin, bench, events, health, interactions, marketing, recommendations, users
 from serving.security import KeyBoundCORS
 from serving.settings import Settings
 from serving.site import router as site_router
@@ -149,6 +150,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         events.router,
         users.router,
         admin.router,
+        marketing.router,
+        dashboard.router,
         health.router,
     ):
         app.include_router(router)

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from recsys.artifacts import ArtifactError
 from recsys.cache.protocol import CacheError, UnknownVersionError
 from recsys.domain.errors import InvalidFieldError, RecordError, RecsysError, StoreError, UnknownEntityError
+from recsys.marketing.errors import NotFoundError as MarketingNotFoundError
 
 PROBLEM_JSON: Final = "application/problem+json"
 #: Problem types are documented under this base (the ``type`` member of every problem).
@@ -138,7 +139,7 @@ def status_of(exc: RecsysError) -> tuple[int, str]:
         return exc.status, exc.slug
     if isinstance(exc, InvalidFieldError | RecordError):
         return 422, "invalid-field"
-    if isinstance(exc, UnknownEntityError | UnknownVersionError):
+    if isinstance(exc, UnknownEntityError | UnknownVersionError | MarketingNotFoundError):
         return 404, "not-found"
     if isinstance(exc, ArtifactError):
         return 409, "artefact-refused"

@@ -39,8 +39,15 @@ RELOAD_EVERY_S: Final = 1.0
 
 
 class Scope(IntEnum):
-    """What a key may do; a higher scope includes the lower ones."""
+    """What a key may do; a higher scope includes the lower ones.
 
+    ``marketer`` stands beside the ladder (value 0): it passes none of the
+    public/server/admin checks and opens only the marketer tools
+    (``/v1/segments``, audiences, experiments, ``/dashboard``), which admin
+    keys may use too.
+    """
+
+    MARKETER = 0
     PUBLIC = 1
     SERVER = 2
     ADMIN = 3
@@ -52,11 +59,11 @@ class Scope(IntEnum):
 
     @classmethod
     def parse(cls, text: str) -> Scope:
-        """Read ``public``, ``server`` or ``admin``."""
+        """Read ``public``, ``server``, ``admin`` or ``marketer``."""
         try:
             return cls[text.strip().upper()]
         except KeyError:
-            raise InvalidFieldError("scope", f"expected public, server or admin, got {text!r}") from None
+            raise InvalidFieldError("scope", f"expected public, server, admin or marketer, got {text!r}") from None
 
 
 class KeyFileError(RecsysError):

@@ -8,9 +8,10 @@ the limit before any handler reads it.
 
 from __future__ import annotations
 
+import itertools
 import re
+import secrets
 import time
-import uuid
 from collections.abc import Callable
 from typing import Final
 
@@ -22,6 +23,9 @@ from serving.metrics import Metrics
 REQUEST_ID_HEADER: Final = "x-request-id"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 _BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH"})
+# Request ids: a random prefix per process and a counter (uuid4 reads the OS's random source each time).
+_ID_PREFIX: Final = secrets.token_hex(4)
+_ID_COUNTER = itertools.count(1)
 
 
 class RequestContext:
@@ -37,7 +41,7 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         given = next((v.decode("latin-1") for k, v in scope["headers"] if k == REQUEST_ID_HEADER.encode()), "")
-        request_id = given if _SANE_ID.match(given) else uuid.uuid4().hex
+        request_id = given if _SANE_ID.match(given) else f"{_ID_PREFIX}-{next(_ID_COUNTER):x}"
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500

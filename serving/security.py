@@ -29,7 +29,7 @@ API_KEY_HEADER: Final = "X-API-Key"
 _api_key_header = APIKeyHeader(
     name=API_KEY_HEADER,
     auto_error=False,
-    description="An API key (`recsys keys create --scope public|server|admin`).",
+    description="An API key (`recsys keys create --scope public|server|admin|marketer`).",
 )
 
 #: The key used when authentication is switched off (RECSYS_AUTH=0, local experiments only).
@@ -45,9 +45,12 @@ def get_state(request: Request) -> ServingState:
 def _limit_of(key: ApiKey, settings: Settings) -> RateLimit:
     if key.rate:
         return RateLimit.parse(key.rate, "rate")
-    return {Scope.PUBLIC: settings.rate_public, Scope.SERVER: settings.rate_server, Scope.ADMIN: settings.rate_admin}[
-        key.scope
-    ]
+    return {
+        Scope.PUBLIC: settings.rate_public,
+        Scope.SERVER: settings.rate_server,
+        Scope.ADMIN: settings.rate_admin,
+        Scope.MARKETER: settings.rate_admin,
+    }[key.scope]
 
 
 def authenticate(request: Request, state: ServingState, presented: str | None) -> ApiKey:

@@ -25,7 +25,9 @@ def keys_path(ctx: typer.Context) -> Path:
 @app.command("create")
 def create(
     ctx: typer.Context,
-    scope: Annotated[str, typer.Option("--scope", help="public (widget), server (back end) or admin.")],
+    scope: Annotated[
+        str, typer.Option("--scope", help="public (widget), server (back end), admin or marketer (marketer tools).")
+    ],
     origin: Annotated[
         list[str] | None,
         typer.Option(

@@ -1,0 +1,1 @@
+"""The marketers' dashboard: server-rendered pages over the marketer tools (see :mod:`serving.dashboard.router`)."""

@@ -1,0 +1,192 @@
+"""Dashboard pages for marketers: overview, segments, an event's audience, an experiment's results.
+
+Pages need a marketer (or admin) key, given in the ``X-API-Key`` header, or
+once in the login form (``/dashboard/?key=...``): the page then keeps it in
+an HttpOnly, SameSite=Strict cookie scoped to ``/dashboard`` and redirects to
+the same address without the key, so it does not linger in history or logs.
+Without a valid key a page answers 401 with the login form.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from recsys.domain.errors import RecsysError
+from recsys.marketing.audience import event_audience, resolve_events
+from recsys.marketing.preview import MixEntry
+from recsys.marketing.report import render_experiment_report
+from recsys.marketing.results import experiment_results
+from serving.deps import StateDep
+from serving.errors import ServingError, status_of
+from serving.keys import ApiKey
+from serving.routers.marketing import (
+    MARKETER_SCOPES,
+    experiments_of,
+    marketing_context,
+    segments_of,
+)
+from serving.security import API_KEY_HEADER, authenticate
+from serving.state import ServingState
+
+router = APIRouter(prefix="/dashboard", tags=["dashboard"], include_in_schema=True)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+#: The cookie that keeps the key after the login form.
+COOKIE: Final = "recsys_dashboard_key"
+BAR_WIDTH: Final = 360
+
+
+def _key_of(request: Request, state: ServingState) -> ApiKey | None:
+    presented = request.headers.get(API_KEY_HEADER) or request.cookies.get(COOKIE)
+    try:
+        key = authenticate(request, state, presented)
+    except ServingError:
+        return None
+    return key if key.scope in MARKETER_SCOPES else None
+
+
+def _login(request: Request, message: str) -> HTMLResponse:
+    return templates.TemplateResponse(request, "login.html", {"message": message}, status_code=401)
+
+
+def _gate(request: Request, state: ServingState, key: str | None) -> Response | None:
+    """None when the request may see the page; else the redirect (a key in the URL) or the login page."""
+    if key:
+        target = request.url.remove_query_params("key")
+        response = RedirectResponse(str(target), status_code=303)
+        response.set_cookie(COOKIE, key, httponly=True, samesite="strict", path="/dashboard")
+        return response
+    if _key_of(request, state) is None:
+        return _login(request, "A marketer or admin API key is needed to see the dashboard.")
+    return None
+
+
+def mix_chart(entries: list[MixEntry], title: str) -> Markup:
+    """A horizontal bar chart (inline SVG) of a preview mix."""
+    rows = entries[:8]
+    height = 22 * len(rows) + 28
+    parts = [
+        f'<svg class="mix" role="img" aria-label="{html.escape(title)}" width="{BAR_WIDTH + 240}" '
+        f'height="{height}" xmlns="http://www.w3.org/2000/svg">',
+        f'<text x="0" y="14" font-size="13" font-weight="bold">{html.escape(title)}</text>',
+    ]
+    for i, entry in enumerate(rows):
+        y = 24 + 22 * i
+        width = max(1.0, entry.share * BAR_WIDTH)
+        parts.append(f'<text x="0" y="{y + 13}" font-size="12">{html.escape(entry.label[:28])}</text>')
+        parts.append(f'<rect x="190" y="{y}" width="{width:.1f}" height="16" fill="#2b6cb0"/>')
+        parts.append(f'<text x="{195 + width:.1f}" y="{y + 13}" font-size="11">{entry.share:.0%}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def count_chart(rows: list[dict[str, Any]], title: str) -> Markup:
+    """A bar chart of audience counts (``key``, ``count``, ``share``)."""
+    entries = [MixEntry(str(r["key"]), str(r["key"]), int(r["count"]), float(r["share"])) for r in rows]
+    return mix_chart(entries, title)
+
+
+@router.get("/", response_class=HTMLResponse, summary="Dashboard overview")
+def overview(
+    request: Request,
+    state: StateDep,
+    key: Annotated[str | None, Query(description="A marketer key (login form); kept in a cookie")] = None,
+) -> Response:
+    """Segments and experiments at a glance."""
+    if (gate := _gate(request, state, key)) is not None:
+        return gate
+    return templates.TemplateResponse(
+        request,
+        "overview.html",
+        {
+            "segments": [s.to_dict() for s in segments_of(state).list()],
+            "experiments": [e.to_dict() for e in experiments_of(state).list()],
+        },
+    )
+
+
+@router.get("/segments", response_class=HTMLResponse, summary="Segments with sizes and preview mixes")
+def segments_page(
+    request: Request,
+    state: StateDep,
+    key: Annotated[str | None, Query(description="A marketer key (login form); kept in a cookie")] = None,
+) -> Response:
+    """Every segment with its size and the mix of what its members get recommended."""
+    if (gate := _gate(request, state, key)) is not None:
+        return gate
+    segments = segments_of(state)
+    context = marketing_context(request, state)
+    rows = []
+    for saved in segments.list():
+        row: dict[str, Any] = {"segment": saved.to_dict(), "error": None, "charts": []}
+        try:
+            size = segments.size(saved.definition, context.data, context.model)
+            row["size"] = size.to_dict()
+            if context.model is not None:
+                preview = segments.preview(saved.definition, context.data, context.model, sample=100)
+                row["preview"] = preview.to_dict()
+                row["charts"] = [
+                    mix_chart(preview.disciplines, "Disciplines"),
+                    mix_chart(preview.regions, "Regions"),
+                ]
+        except RecsysError as exc:
+            row["error"] = str(exc)
+        rows.append(row)
+    return templates.TemplateResponse(request, "segments.html", {"rows": rows})
+
+
+@router.get("/audience", response_class=HTMLResponse, summary="An event's audience")
+def audience_page(
+    request: Request,
+    state: StateDep,
+    event_id: Annotated[str | None, Query(description="Event or production id")] = None,
+    production: Annotated[bool, Query(description="All events of its production")] = False,
+    key: Annotated[str | None, Query(description="A marketer key (login form); kept in a cookie")] = None,
+) -> Response:
+    """Counts per region and per segment of the users most likely to be interested (never ids)."""
+    if (gate := _gate(request, state, key)) is not None:
+        return gate
+    result: dict[str, Any] | None = None
+    error = None
+    charts: list[Markup] = []
+    if event_id:
+        segments = segments_of(state)
+        context = marketing_context(request, state)
+        try:
+            model = context.require_model()
+            event_ids, production_id = resolve_events(context.data, event_id, production=production)
+            masks = {s.name: segments.members(s.definition, context.data, model) for s in segments.list()}
+            found = event_audience(
+                context.data, model, event_ids, production_id=production_id, segments=masks
+            ).to_dict()
+            result = found
+            charts = [count_chart(found["by_region"], "Per region")]
+            if found["by_segment"]:
+                charts.append(count_chart(found["by_segment"], "Per segment"))
+        except RecsysError as exc:
+            error = f"{status_of(exc)[0]}: {exc}"
+    return templates.TemplateResponse(
+        request, "audience.html", {"event_id": event_id or "", "result": result, "error": error, "charts": charts}
+    )
+
+
+@router.get("/experiments/{experiment_id}", response_class=HTMLResponse, summary="An experiment's results page")
+def experiment_page(
+    experiment_id: str,
+    request: Request,
+    state: StateDep,
+    key: Annotated[str | None, Query(description="A marketer key (login form); kept in a cookie")] = None,
+) -> Response:
+    """The results page with its charts (:func:`recsys.marketing.report.render_experiment_report`)."""
+    if (gate := _gate(request, state, key)) is not None:
+        return gate
+    experiments = experiments_of(state)
+    results = experiment_results(experiments.get(experiment_id).definition, experiments.read_log(experiment_id))
+    return HTMLResponse(render_experiment_report(results, notes=["Back to the dashboard: /dashboard/"]))
