@@ -22,22 +22,12 @@ import pyarrow.compute as pc
 
 from features.event_side import EventOffer, build_event_offer
 from features.interactions import InteractionWeighting
-from features.ranking import SCORE_MODELS, RankingContext, ranking_rows
+from features.ranking import AGE_BAND_MIDPOINTS, SCORE_MODELS, RankingContext, ranking_rows
 from recsys.evaluation.evaluate import top_k
 from recsys.models.base import Recommender
 from recsys.models.data import TrainingData, positive_part
 from recsys.stores.batches import InteractionArrays
 
-#: Middle of each age band, in years (users give a band, never a birth date).
-AGE_MIDPOINTS: Final = {
-    "0-11": 7.0,
-    "12-17": 15.0,
-    "18-25": 21.5,
-    "26-35": 30.5,
-    "36-50": 43.0,
-    "51-65": 58.0,
-    "66+": 72.0,
-}
 #: How many recent events make a user's history in a ranking context.
 HISTORY_LENGTH: Final = 20
 
@@ -92,7 +82,7 @@ def build_user_side(
             values = users_table.column(column).to_numpy(zero_copy_only=False)
             target[position[known]] = np.asarray(values, dtype=np.float64)[known]
         bands = pc.fill_null(users_table.column("age_band"), "").to_pylist()
-        ages = np.asarray([AGE_MIDPOINTS.get(b, np.nan) for b in bands], dtype=np.float64)
+        ages = np.asarray([AGE_BAND_MIDPOINTS.get(b, np.nan) for b in bands], dtype=np.float64)
         age[position[known]] = ages[known]
     indptr, events = _recent_history(data, arrays, weighting)
     return UserSide(lat=lat, lon=lon, age=age, history_indptr=indptr, history_events=events)

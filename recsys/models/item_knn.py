@@ -16,7 +16,58 @@ from recsys.models.data import TrainingData, positive_part, require_positive_int
 SIMILARITIES = ("cosine", "bm25")
 
 
-class ItemKNNRecommender(Recommender):
+class ItemSimilarityRecommender(Recommender):
+    """Shared scoring of models that learn an event x event similarity matrix (``similarity_``).
+
+    A user's score for an event is the sum of the similarities from the events
+    they liked; pairs without a path through a neighbour cannot be ranked
+    (``-inf``). Subclasses implement ``_fit`` and set ``similarity_``.
+    """
+
+    similarity_: sp.csr_matrix
+
+    def _scores_from(self, rows: sp.csr_matrix) -> Scores:
+        # Only pairs with a path through a neighbour are rankable; everything else is -inf.
+        product = sp.csr_matrix(positive_part(rows) @ self.similarity_).tocoo()
+        scores = np.full(product.shape, -np.inf, dtype=np.float32)
+        scores[product.row, product.col] = product.data
+        return scores
+
+    def _score_users(self, user_idx: npt.NDArray[np.int32]) -> Scores:
+        return self._scores_from(self.seen_[user_idx])
+
+    def _score_history(self, history: sp.csr_matrix) -> Scores:
+        return np.asarray(self._scores_from(history)[0], dtype=np.float32)
+
+    def _similar_scores(self, event_idx: int) -> Scores:
+        row = self.similarity_[event_idx]
+        scores = np.full(len(self.events_), -np.inf, dtype=np.float32)
+        scores[row.indices] = row.data
+        return scores
+
+    def _explain(self, history: sp.csr_matrix, items: npt.NDArray[np.int64]) -> list[Reason]:
+        liked = positive_part(history)
+        if not liked.nnz or not len(items):
+            return [Reason(self.reason_kind)] * len(items)
+        terms = self.similarity_[liked.indices][:, items].toarray() * liked.data[:, None]
+        best = np.argmax(terms, axis=0)
+        return [
+            Reason(self.reason_kind, self.events_.id_of(liked.indices[b]) if terms[b, k] > 0 else None)
+            for k, b in enumerate(best)
+        ]
+
+    def _state(self) -> dict[str, npt.NDArray[Any]]:
+        s = self.similarity_
+        return {"data": s.data, "indices": s.indices, "indptr": s.indptr}
+
+    def _restore(self, state: dict[str, npt.NDArray[Any]]) -> None:
+        n = len(self.events_)
+        self.similarity_ = sp.csr_matrix(
+            (state["data"].astype(np.float32), state["indices"], state["indptr"]), shape=(n, n)
+        )
+
+
+class ItemKNNRecommender(ItemSimilarityRecommender):
     """Sparse item-item similarity over who interacted with what, keeping each event's ``k`` nearest.
 
     Similarities come from implicit's ``all_pairs_knn`` on the positive
@@ -86,41 +137,3 @@ class ItemKNNRecommender(Recommender):
         similarity.eliminate_zeros()
         similarity.sort_indices()
         self.similarity_ = similarity
-
-    def _scores_from(self, rows: sp.csr_matrix) -> Scores:
-        # Only pairs with a path through a neighbour are rankable; everything else is -inf.
-        product = sp.csr_matrix(positive_part(rows) @ self.similarity_).tocoo()
-        scores = np.full(product.shape, -np.inf, dtype=np.float32)
-        scores[product.row, product.col] = product.data
-        return scores
-
-    def _score_users(self, user_idx: npt.NDArray[np.int32]) -> Scores:
-        return self._scores_from(self.seen_[user_idx])
-
-    def _score_history(self, history: sp.csr_matrix) -> Scores:
-        return np.asarray(self._scores_from(history)[0], dtype=np.float32)
-
-    def _similar_scores(self, event_idx: int) -> Scores:
-        row = self.similarity_[event_idx]
-        scores = np.full(len(self.events_), -np.inf, dtype=np.float32)
-        scores[row.indices] = row.data
-        return scores
-
-    def _explain(self, history: sp.csr_matrix, items: npt.NDArray[np.int64]) -> list[Reason]:
-        liked = positive_part(history)
-        if not liked.nnz or not len(items):
-            return [Reason(self.reason_kind)] * len(items)
-        terms = self.similarity_[liked.indices][:, items].toarray() * liked.data[:, None]
-        best = np.argmax(terms, axis=0)
-        return [
-            Reason(self.reason_kind, self.events_.id_of(liked.indices[b]) if terms[b, k] > 0 else None)
-            for k, b in enumerate(best)
-        ]
-
-    def _state(self) -> dict[str, npt.NDArray[Any]]:
-        s = self.similarity_
-        return {"data": s.data, "indices": s.indices, "indptr": s.indptr}
-
-    def _restore(self, state: dict[str, npt.NDArray[Any]]) -> None:
-        n = len(self.events_)
-        self.similarity_ = sp.csr_matrix((state["data"], state["indices"], state["indptr"]), shape=(n, n))

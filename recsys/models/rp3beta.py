@@ -8,14 +8,13 @@ baselines on MovieLens.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from recsys.models.base import Reason, Recommender, Scores, check_positive
-from recsys.models.data import TrainingData, positive_part, require_positive_interactions
+from recsys.models.base import check_positive
+from recsys.models.data import TrainingData, require_positive_interactions
+from recsys.models.item_knn import ItemSimilarityRecommender
 
 
 def _row_normalized(matrix: sp.csr_matrix) -> sp.csr_matrix:
@@ -42,7 +41,7 @@ def _top_k_rows(dense: npt.NDArray[np.float64], k: int) -> sp.csr_matrix:
     return top
 
 
-class RP3betaRecommender(Recommender):
+class RP3betaRecommender(ItemSimilarityRecommender):
     """Item-item weights from the walk item -> user -> item, damped by the target's popularity.
 
     With ``P_ui`` the user-to-item transition matrix (each user's positive
@@ -107,42 +106,3 @@ class RP3betaRecommender(Recommender):
         if self.normalize:
             similarity = sp.csr_matrix(_row_normalized(similarity), dtype=np.float32)
         self.similarity_ = similarity
-
-    def _scores_from(self, rows: sp.csr_matrix) -> Scores:
-        product = sp.csr_matrix(positive_part(rows) @ self.similarity_).tocoo()
-        scores = np.full(product.shape, -np.inf, dtype=np.float32)
-        scores[product.row, product.col] = product.data
-        return scores
-
-    def _score_users(self, user_idx: npt.NDArray[np.int32]) -> Scores:
-        return self._scores_from(self.seen_[user_idx])
-
-    def _score_history(self, history: sp.csr_matrix) -> Scores:
-        return np.asarray(self._scores_from(history)[0], dtype=np.float32)
-
-    def _similar_scores(self, event_idx: int) -> Scores:
-        row = self.similarity_[event_idx]
-        scores = np.full(len(self.events_), -np.inf, dtype=np.float32)
-        scores[row.indices] = row.data
-        return scores
-
-    def _explain(self, history: sp.csr_matrix, items: npt.NDArray[np.int64]) -> list[Reason]:
-        liked = positive_part(history)
-        if not liked.nnz or not len(items):
-            return [Reason(self.reason_kind)] * len(items)
-        terms = self.similarity_[liked.indices][:, items].toarray() * liked.data[:, None]
-        best = np.argmax(terms, axis=0)
-        return [
-            Reason(self.reason_kind, self.events_.id_of(liked.indices[b]) if terms[b, k] > 0 else None)
-            for k, b in enumerate(best)
-        ]
-
-    def _state(self) -> dict[str, npt.NDArray[Any]]:
-        s = self.similarity_
-        return {"data": s.data, "indices": s.indices, "indptr": s.indptr}
-
-    def _restore(self, state: dict[str, npt.NDArray[Any]]) -> None:
-        n = len(self.events_)
-        self.similarity_ = sp.csr_matrix(
-            (state["data"].astype(np.float32), state["indices"], state["indptr"]), shape=(n, n)
-        )

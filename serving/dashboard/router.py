@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -179,7 +180,7 @@ def audience_page(
 
 @router.get("/experiments/{experiment_id}", response_class=HTMLResponse, summary="An experiment's results page")
 def experiment_page(
-    experiment_id: str,
+    experiment_id: Annotated[str, PathParam(description="Id of the experiment whose results to show")],
     request: Request,
     state: StateDep,
     key: Annotated[str | None, Query(description="A marketer key (login form); kept in a cookie")] = None,
