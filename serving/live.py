@@ -33,6 +33,9 @@ class LiveEvents:
         self._lock = threading.Lock()
         self._refreshed = 0.0
 
+    def __len__(self) -> int:
+        return len(self._cards)
+
     def put(self, cards: Iterable[EventCard]) -> None:
         """Add or replace cards."""
         with self._lock:

@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from recsys.cache.cards import EventCard
 from recsys.cache.protocol import CandidateList
+from serving.card_table import CardTable
 
 #: Versions kept in memory.
 KEEP_VERSIONS: Final = 2
@@ -29,6 +30,7 @@ class _VersionMemo:
     info: dict[str, Any] | None = None
     popular: dict[str, CandidateList | None] = field(default_factory=dict)
     cards: dict[str, EventCard] = field(default_factory=dict)
+    table: CardTable = field(default_factory=CardTable)
 
 
 class VersionMemo:
@@ -77,10 +79,16 @@ class VersionMemo:
             fetched = read(missing)
             if len(held) + len(missing) > MAX_CARDS:
                 held.clear()
-            for event_id, card in zip(missing, fetched, strict=True):
-                if card is not None:
-                    held[event_id] = card
+                memo.table = CardTable()
+            new = [card for card in fetched if card is not None]
+            for card in new:
+                held[card.event_id] = card
+            memo.table.add(new)
         return {e: held[e] for e in event_ids if e in held}
+
+    def table(self, version: str) -> CardTable:
+        """The numeric rows of the cards read from ``version`` so far."""
+        return self._memo(version).table
 
     def held_cards(self, version: str | None, event_ids: Sequence[str]) -> dict[str, EventCard]:
         """Cards of ``event_ids`` read before from ``version``, without reading anything (for the fallback)."""

@@ -87,6 +87,19 @@ class _Pool:
     similarity: list[float] = field(default_factory=list)
     index: dict[str, int] = field(default_factory=dict)
 
+    def extend(self, event_ids: Sequence[str], source: str) -> None:
+        """Add events of one source (no reason, no similarity); those already held stay as they are."""
+        if self.ids:
+            for event_id in event_ids:
+                self.add(event_id, source)
+            return
+        # An empty pool takes the whole list at once (the user's published list, every request).
+        self.ids = list(dict.fromkeys(event_ids))
+        self.index = {event_id: at for at, event_id in enumerate(self.ids)}
+        self.sources = [source] * len(self.ids)
+        self.because = [None] * len(self.ids)
+        self.similarity = [0.0] * len(self.ids)
+
     def add(self, event_id: str, source: str, because: str | None = None, similarity: float = 0.0) -> int:
         at = self.index.get(event_id)
         if at is None:
@@ -222,7 +235,8 @@ class Pipeline:
         region_first = bool(region or type_id)
 
         def topping(limit: int | None) -> list[ScoredCard]:
-            return self._popular_items(lists, version, fallback, region_first=region_first, limit=limit)
+            found = self._popular_items(lists, version, fallback, region_first=region_first, limit=limit)
+            return found if version is None else self._coarse_filtered(found, version, request, to_us(now))
 
         ranked = self._apply([], topping, request, now, None, set(), "popular")
         source = main_source(ranked, fallback)
@@ -243,12 +257,13 @@ class Pipeline:
             if version is None:
                 raise CacheError("the cache holds no version yet")
             info = state.info(version)
-            listed = (
-                None
-                if anonymous or forgotten or user_id is None
-                else state.cache.call("user_candidates", lambda: state.cache.backend.user_candidates(version, user_id))
-            )
-            recent = [*viewed_entries, *(state.recent(user_id) if user_id is not None else [])]
+            listed: CandidateList | None = None
+            stored: list[RecentInteraction] = []
+            if user_id is not None and not (anonymous or forgotten):
+                listed, stored = state.user_view(version, user_id)
+            elif user_id is not None:
+                stored = state.recent(user_id)
+            recent = [*viewed_entries, *stored]
             return self._ranked(user_id, request, facts, version, info, listed, recent, now, anonymous or forgotten)
         except CacheError:
             pending = state.pending.of(user_id) if user_id is not None else []
@@ -272,8 +287,7 @@ class Pipeline:
         history = engine.history_weights([(e.event_id, e.kind) for e in recent])
         pool = _Pool()
         if listed is not None:
-            for event_id in listed.event_ids:
-                pool.add(event_id, PERSONAL)
+            pool.extend(listed.event_ids, PERSONAL)
         seeds = list(dict.fromkeys(e.event_id for e in recent if e.kind in SEED_KINDS))[:SIMILAR_SEEDS]
         for rank, seed in enumerate(seeds):
             found = state.cache.call("similar_events", partial(state.cache.backend.similar_events, version, seed))
@@ -289,8 +303,11 @@ class Pipeline:
 
         # Only candidates the rules would keep are scored and ranked (filters drop most of a list).
         cards = self._cards(version, [*pool.ids, *seeds], False)
-        keep = admissible([cards.get(e) for e in pool.ids], request, to_us(now))
-        keep &= np.fromiter((e not in exclude for e in pool.ids), dtype=bool, count=len(pool.ids))
+        now_us = to_us(now)
+        coarse = state.coarse_mask(version, pool.ids, request, now_us)
+        keep = admissible([cards.get(e) for e in pool.ids], request, now_us, coarse)
+        if exclude:
+            keep &= np.fromiter((e not in exclude for e in pool.ids), dtype=bool, count=len(pool.ids))
         kept = np.flatnonzero(keep)
         ids = [pool.ids[i] for i in kept]
         n_listed = 0 if listed is None else len(listed)
@@ -319,7 +336,8 @@ class Pipeline:
         popular = [(s, found) for s in scopes if (found := state.popular(version, s)) is not None]
 
         def topping(limit: int | None) -> list[ScoredCard]:
-            return self._popular_items(popular, version, False, region_first=region is not None, limit=limit)
+            found = self._popular_items(popular, version, False, region_first=region is not None, limit=limit)
+            return self._coarse_filtered(found, version, request, now_us)
 
         origin = None if math.isnan(facts.lat) or math.isnan(facts.lon) else (facts.lat, facts.lon)
         ranked = self._apply(items, topping, request, now, origin, exclude, user_id or "visitor")
@@ -425,6 +443,15 @@ class Pipeline:
         out = 0.5 * relevance
         out[head] = 0.5 + 0.5 * rank01(predicted)
         return out
+
+    def _coarse_filtered(
+        self, items: list[ScoredCard], version: str, request: RecommendationRequest, now_us: int
+    ) -> list[ScoredCard]:
+        """``items`` less those the vectorised first pass of the filters rules out (the rules judge the rest)."""
+        if not items:
+            return items
+        keep = self.state.coarse_mask(version, [item.card.event_id for item in items], request, now_us)
+        return [item for item, kept in zip(items, keep.tolist(), strict=True) if kept]
 
     # -- popular lists and the fallback --
 

@@ -18,8 +18,12 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, Final
 
+import numpy as np
+import numpy.typing as npt
+
 from recsys.cache.cards import EventCard
 from recsys.cache.protocol import CacheError, CandidateCache, CandidateList, RecentInteraction
+from recsys.ranking.request import RecommendationRequest
 from recsys.stores.workspace import Workspace
 from serving.engine import Engine
 from serving.errors import NotReadyError
@@ -196,6 +200,29 @@ class ServingState:
                 )
             )
         return found
+
+    def coarse_mask(
+        self, version: str, event_ids: Sequence[str], request: RecommendationRequest, now_us: int
+    ) -> npt.NDArray[np.bool_]:
+        """The vectorised first pass of the hard filters over cards read from ``version`` (live ones kept)."""
+        table = self.memo.table(version)
+        rows = table.rows(event_ids)
+        if self.live:
+            rows[[i for i, e in enumerate(event_ids) if self.live.get(e) is not None]] = -1
+        return table.coarse_mask(rows, request, now_us)
+
+    def user_view(self, version: str, user_id: str) -> tuple[CandidateList | None, list[RecentInteraction]]:
+        """The user's list in ``version`` and recent interactions (cache + not pushed yet), in one round trip.
+
+        Raises
+        ------
+        CacheError
+            When the cache is unavailable.
+
+        """
+        listed, stored = self.cache.call("user_view", lambda: self.cache.backend.user_view(version, user_id))
+        pending = self.pending.of(user_id)
+        return listed, merge_recent(stored, pending) if pending else stored
 
     def recent(self, user_id: str) -> list[RecentInteraction]:
         """The user's recent interactions (cache + those not pushed yet), newest first.

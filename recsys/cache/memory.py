@@ -155,6 +155,10 @@ class MemoryCache:
         found = self._versions.get(version)
         return None if found is None else found.users.get(user_id)
 
+    def user_view(self, version: str, user_id: str) -> tuple[CandidateList | None, list[RecentInteraction]]:
+        """The user's published candidates (or ``None``) and recent interactions, newest first."""
+        return self.user_candidates(version, user_id), self.recent(user_id)
+
     def similar_events(self, version: str, event_id: str) -> CandidateList | None:
         """Events similar to ``event_id``, or ``None``."""
         found = self._versions.get(version)

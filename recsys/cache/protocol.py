@@ -294,6 +294,13 @@ class CandidateCache(Protocol):
         """The user's published candidates, or ``None``."""
         ...
 
+    def user_view(self, version: str, user_id: str) -> tuple[CandidateList | None, list[RecentInteraction]]:
+        """The user's published candidates (or ``None``) and recent interactions, newest first, read together.
+
+        The same as :meth:`user_candidates` and :meth:`recent`; a network backend answers it in one round trip.
+        """
+        ...
+
     def similar_events(self, version: str, event_id: str) -> CandidateList | None:
         """Events similar to ``event_id``, or ``None``."""
         ...

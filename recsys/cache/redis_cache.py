@@ -295,6 +295,24 @@ class RedisCache:
         """The user's published candidates, or ``None``."""
         return self._read_list(version, "user", user_id)
 
+    def user_view(self, version: str, user_id: str) -> tuple[CandidateList | None, list[RecentInteraction]]:
+        """The user's published candidates (or ``None``) and recent interactions, in one round trip."""
+        vocabulary = self._cached_vocabulary(version) if is_version(version) else None
+        if vocabulary is None:  # the first read of a version (or none held): the two reads on their own
+            return self.user_candidates(version, user_id), self.recent(user_id)
+        with _redis_errors("GET list + ZREVRANGE recent"):
+            pipe = self.client.pipeline(transaction=False)
+            pipe.get(self.keys.item("user", version, user_id))
+            pipe.zrevrange(self.keys.recent(user_id), 0, self.recent_cap - 1)
+            value, members = pipe.execute()
+        recent = [codec.decode_recent(_bytes(v)) for v in members]
+        if value is None:
+            return None, recent
+        try:
+            return codec.decode_list(_bytes(value), vocabulary), recent
+        except codec.StaleVocabularyError:  # published again under this id: read it afresh
+            return self.user_candidates(version, user_id), recent
+
     def similar_events(self, version: str, event_id: str) -> CandidateList | None:
         """Events similar to ``event_id``, or ``None``."""
         return self._read_list(version, "similar", event_id)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -32,6 +32,10 @@ NODE_ARRAYS: Final = frozenset(
     {"feature", "threshold", "missing_left", "left", "right", "is_leaf", "value", "tree_start"}
 )
 _ROWS_PER_CHUNK: Final = 8192
+#: Up to this many rows, trees are walked level by level (:class:`LevelWalker`); more take :func:`walk_trees`.
+_LEVEL_WALK_ROWS: Final = 512
+#: Up to this many rows of one request, ranks come from pairwise comparisons (fewer numpy calls).
+_ONE_GROUP_PAIRWISE: Final = 256
 
 FloatMatrix = npt.NDArray[np.float32]
 
@@ -46,6 +50,8 @@ def within_group_ranks(scores: npt.NDArray[np.float32], groups: npt.NDArray[np.i
     NaN stays NaN and is not counted; a group with one valid row gets 1; ties
     share their average rank. ``groups`` must be sorted (groups contiguous).
     """
+    if len(groups) <= _ONE_GROUP_PAIRWISE and (len(groups) == 0 or groups[0] == groups[-1]):
+        return _one_group_ranks(scores)
     out = np.full(scores.shape, np.nan, dtype=np.float32)
     for col in range(scores.shape[1]):
         column = np.asarray(scores[:, col], dtype=np.float64)
@@ -65,6 +71,22 @@ def within_group_ranks(scores: npt.NDArray[np.float32], groups: npt.NDArray[np.i
         scaled = np.divide(rank, group_size - 1, out=np.ones(len(idx)), where=group_size > 1)
         out[idx[order], col] = scaled
     return out
+
+
+def _one_group_ranks(scores: npt.NDArray[np.float32]) -> FloatMatrix:
+    """:func:`within_group_ranks` when every row is of one request (the server's case), by pairwise counts.
+
+    A row's average rank among ties is the number of valid rows below it plus
+    half the other rows equal to it; NaN compares false, so it counts nowhere.
+    """
+    values = np.asarray(scores, dtype=np.float64)
+    below = (values[:, None, :] > values[None, :, :]).sum(axis=1)
+    equal = (values[:, None, :] == values[None, :, :]).sum(axis=1)
+    valid = ~np.isnan(values)
+    size = valid.sum(axis=0)
+    rank = below + 0.5 * (equal - 1)
+    scaled = np.divide(rank, size - 1, out=np.ones(values.shape), where=size > 1)
+    return np.where(valid, scaled, np.nan).astype(np.float32)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -94,6 +116,12 @@ class TreeRanker:
     nodes: Mapping[str, npt.NDArray[Any]]
     baseline: float
     params: Mapping[str, Any]
+    levels: LevelWalker | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # The per-request walker, laid out once; a ranker built only for its design (no nodes) has none.
+        if set(self.nodes) == NODE_ARRAYS and len(self.nodes["tree_start"]):
+            object.__setattr__(self, "levels", LevelWalker.build(self.nodes))
 
     @property
     def n_trees(self) -> int:
@@ -136,7 +164,10 @@ class TreeRanker:
 
         """
         groups_arr = np.zeros(len(rows), dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
-        return walk_trees(self.nodes, self.baseline, self.design(rows, groups_arr))
+        design = self.design(rows, groups_arr)
+        if self.levels is not None and len(design) <= _LEVEL_WALK_ROWS:
+            return self.levels.walk(self.baseline, design)
+        return walk_trees(self.nodes, self.baseline, design)
 
     def save(self, folder: Path) -> None:
         """Write ``ranker.npz`` (node arrays) and ``ranker.json`` (format, parameters, columns)."""
@@ -225,3 +256,66 @@ def walk_trees(nodes: Mapping[str, npt.NDArray[Any]], baseline: float, design: F
             active[active] = ~is_leaf[node[active]]
         out[begin : begin + len(chunk)] += value[node].reshape(len(chunk), len(starts)).sum(axis=1)
     return out
+
+
+def tree_depth(nodes: Mapping[str, npt.NDArray[Any]]) -> int:
+    """Most splits on any path from a root to a leaf (follows at most as many levels as there are nodes)."""
+    level = np.asarray(nodes["tree_start"], dtype=np.int64)
+    is_leaf, left, right = nodes["is_leaf"], nodes["left"], nodes["right"]
+    depth = 0
+    while len(level) and depth <= len(is_leaf):
+        inner = level[~is_leaf[level]]
+        if not len(inner):
+            break
+        level = np.concatenate([left[inner], right[inner]])
+        depth += 1
+    return depth
+
+
+@dataclass(frozen=True, slots=True)
+class LevelWalker:
+    """The trees laid out for :meth:`walk`: leaves are their own children, so every walk takes ``depth`` steps.
+
+    No step then needs to know which walks have ended; a request of ten rows
+    pays a few numpy calls per level instead of per node visited.
+    """
+
+    starts: npt.NDArray[np.int64]
+    feature: npt.NDArray[np.int64]
+    threshold: npt.NDArray[np.float64]
+    missing_left: npt.NDArray[np.bool_]
+    left: npt.NDArray[np.int64]
+    right: npt.NDArray[np.int64]
+    value: npt.NDArray[np.float64]
+    depth: int
+
+    @classmethod
+    def build(cls, nodes: Mapping[str, npt.NDArray[Any]]) -> LevelWalker:
+        """Lay out ``nodes`` (:data:`NODE_ARRAYS`)."""
+        is_leaf = np.asarray(nodes["is_leaf"], dtype=bool)
+        own = np.arange(len(is_leaf), dtype=np.int64)
+        return cls(
+            starts=np.asarray(nodes["tree_start"], dtype=np.int64),
+            feature=np.where(is_leaf, 0, nodes["feature"]).astype(np.int64),
+            threshold=np.asarray(nodes["threshold"], dtype=np.float64),
+            missing_left=np.asarray(nodes["missing_left"], dtype=bool),
+            left=np.where(is_leaf, own, nodes["left"]).astype(np.int64),
+            right=np.where(is_leaf, own, nodes["right"]).astype(np.int64),
+            value=np.asarray(nodes["value"], dtype=np.float64),
+            depth=tree_depth(nodes),
+        )
+
+    def walk(self, baseline: float, design: FloatMatrix) -> npt.NDArray[np.float64]:
+        """What :func:`walk_trees` gives for the same rows."""
+        x = np.asarray(design, dtype=np.float64)
+        n_rows, n_columns = x.shape
+        flat = x.ravel()
+        missing = np.isnan(flat)
+        base = np.repeat(np.arange(n_rows, dtype=np.int64) * n_columns, len(self.starts))
+        node = np.tile(self.starts, n_rows)
+        for _ in range(self.depth):
+            at = base + self.feature[node]
+            go_left = (flat[at] <= self.threshold[node]) | (missing[at] & self.missing_left[node])
+            node = np.where(go_left, self.left[node], self.right[node])
+        leaves: npt.NDArray[np.float64] = self.value[node].reshape(n_rows, len(self.starts)).sum(axis=1)
+        return baseline + leaves

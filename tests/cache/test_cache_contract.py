@@ -402,6 +402,23 @@ def test_recent_history_is_capped_and_newest_first(cache: CandidateCache) -> Non
     assert cache.recent("u1") == got
 
 
+def test_user_view_reads_the_list_and_the_recent_history_together(cache: CandidateCache) -> None:
+    users = {"u1": listing("e1", "e2"), "u:2": listing("e3")}
+    publish(cache, "v1", users=users)
+    cache.push_recent("u1", [RecentInteraction("e1", "click", 3), RecentInteraction("e2", "view", 9)])
+    for _ in range(2):  # the first read of a version and a later one take different paths in a network backend
+        assert cache.user_view("v1", "u1") == (
+            users["u1"],
+            [RecentInteraction("e2", "view", 9), RecentInteraction("e1", "click", 3)],
+        )
+        assert cache.user_view("v1", "u:2") == (users["u:2"], [])
+        assert cache.user_view("v1", "nobody") == (None, [])
+    cache.push_recent("nobody", [RecentInteraction("e3", "like", 1)])
+    assert cache.user_view("v1", "nobody") == (None, [RecentInteraction("e3", "like", 1)])
+    assert cache.user_view("v9", "u1") == (None, cache.recent("u1"))
+    assert cache.user_view("not a version", "u1") == (None, cache.recent("u1"))
+
+
 def test_delete_user_forgets_candidates_in_every_version_and_recent_history(cache: CandidateCache) -> None:
     both = {"u1": listing("e1"), "u2": listing("e2")}
     publish(cache, "v1", users=both)

@@ -5,9 +5,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from recsys.domain.errors import InvalidFieldError
-from recsys.models.tree_ranker import TreeRanker
+from recsys.models.tree_ranker import TreeRanker, tree_depth, walk_trees
 from training.ranker import LearnedRanker, RankerFormatError, within_group_ranks
 
 NAMES = ("distance_km", "score_als", "score_hybrid", "unused")
@@ -96,3 +99,46 @@ def test_bad_inputs_are_refused() -> None:
         ranker.predict(rows[:, :2])
     with pytest.raises(InvalidFieldError, match="contiguous"):
         ranker.predict(rows[:3], np.array([1, 0, 1]))
+
+
+def test_the_level_walk_of_a_request_equals_the_node_walk() -> None:
+    rows, labels, groups = synthetic()
+    ranker = LearnedRanker(max_iter=40, min_samples_leaf=5).fit(rows, labels, groups, NAMES)
+    served = ranker.trees_
+    assert served is not None and served.levels is not None
+    for n in (1, 7, 40, 600):
+        design = served.design(rows[:n], np.zeros(n, dtype=np.int64))
+        np.testing.assert_array_equal(
+            served.levels.walk(served.baseline, design), walk_trees(served.nodes, served.baseline, design)
+        )
+
+
+def test_the_depth_counts_the_longest_path() -> None:
+    # Tree 0: a root with a leaf and an inner node under it (depth 2); tree 1: a single leaf (depth 0).
+    nodes = {
+        "feature": np.array([0, 0, 0, 0, 0, 0]),
+        "threshold": np.zeros(6),
+        "missing_left": np.zeros(6, dtype=bool),
+        "left": np.array([1, 0, 3, 0, 0, 0]),
+        "right": np.array([2, 0, 4, 0, 0, 0]),
+        "is_leaf": np.array([False, True, False, True, True, True]),
+        "value": np.arange(6, dtype=np.float64),
+        "tree_start": np.array([0, 5]),
+    }
+    assert tree_depth(nodes) == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    hnp.arrays(
+        np.float32,
+        hnp.array_shapes(min_dims=2, max_dims=2, min_side=0, max_side=30),
+        elements=st.sampled_from([np.nan, 0.0, 1.0, 1.5, 2.0, -3.0]),
+    )
+)
+def test_ranks_of_one_request_equal_the_grouped_computation(scores: np.ndarray) -> None:
+    one = within_group_ranks(scores, np.zeros(len(scores), dtype=np.int64))
+    # Two copies as two groups take the general (sorting) path; each half must equal the one-group answer.
+    both = within_group_ranks(np.vstack([scores, scores]), np.repeat([0, 1], len(scores)))
+    np.testing.assert_array_equal(both[: len(scores)], one)
+    np.testing.assert_array_equal(both[len(scores) :], one)
