@@ -45,7 +45,8 @@ DESCRIPTION = """Personalised recommendations of cultural events (UiTdatabank st
 Authenticate with an API key in the `X-API-Key` header. Scopes: **public** (widgets: read
 recommendations, similar and popular events; post impressions and clicks of anonymous visitors;
 bound to the origins of the sites that embed it), **server** (write interactions and events,
-delete users) and **admin** (model versions). Errors are RFC 9457 problem details
+delete users), **admin** (model versions, and everything else) and, beside these, **marketer**
+(only segments, audiences, experiments and the dashboard). Errors are RFC 9457 problem details
 (`application/problem+json`); a 422 names the offending `field`.
 """
 

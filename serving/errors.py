@@ -236,7 +236,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         401: "No API key, or an unknown one (send it in X-API-Key)",
         403: "The key's scope does not allow this, or it is used from an origin it is not bound to",
         404: "Unknown user, event or version",
-        409: "The artefact version is refused (broken or missing)",
+        409: "The artefact version is refused (broken or missing), or the person's experiment arm runs "
+        "a model this server does not",
         413: "Request body too large",
         422: "A parameter or body field is invalid; `field` names it",
         429: "Rate limit of this key exceeded; see Retry-After",

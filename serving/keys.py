@@ -8,7 +8,8 @@ so ``recsys keys create`` works while a server runs.
 Scopes grow: ``public`` reads (recommendations, similar, popular) and posts
 impressions and clicks of anonymous visitors (the widget); ``server`` also
 writes interactions and events and deletes users; ``admin`` also manages
-model versions.
+model versions. ``marketer`` keys stand beside these: they open only the
+marketer tools and the dashboard (see :class:`Scope`).
 """
 
 from __future__ import annotations

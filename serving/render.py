@@ -71,13 +71,17 @@ def render_item(item: RankedItem, lang: str) -> dict[str, Any]:
     }
 
 
-def render_answer(answer: Answer, lang: str, request_id: str | None) -> dict[str, Any]:
-    """A whole recommendation response."""
+def render_answer(
+    answer: Answer, lang: str, request_id: str | None, *, experiment: str | None = None, arm: str | None = None
+) -> dict[str, Any]:
+    """A whole recommendation response (with the experiment and arm that served it, if any)."""
     return {
         "items": [render_item(item, lang) for item in answer.items],
         "model_version": answer.model_version,
         "cache_version": answer.cache_version,
         "source": answer.source,
+        "experiment": experiment,
+        "arm": arm,
         "request_id": request_id,
     }
 
@@ -123,4 +127,8 @@ class Recommendations(BaseModel):
         description="Main source: personal, similar, regional-popular or popular; "
         "with '+fallback' when answered from the in-process fallback (cache unavailable)"
     )
+    experiment: str | None = Field(
+        None, description="The experiment this list was served in (null: none, or it is not running)"
+    )
+    arm: str | None = Field(None, description="The person's arm in that experiment (null outside an experiment)")
     request_id: str | None = Field(description="Id of this request (also in the X-Request-ID header)")

@@ -27,6 +27,7 @@ from recsys.ranking.request import RecommendationRequest
 from recsys.stores.workspace import Workspace
 from serving.engine import Engine
 from serving.errors import NotReadyError
+from serving.experiments import ExperimentTracker
 from serving.fallback import FallbackSnapshot
 from serving.keys import KeyStore
 from serving.live import LiveEvents, PendingRecent, merge_recent
@@ -92,6 +93,7 @@ class ServingState:
         self.snapshot = FallbackSnapshot()
         self.forgotten = ForgottenUsers(settings.data_dir / FORGOTTEN_FILE)
         self.log_lock = threading.Lock()
+        self.experiment_tracker = ExperimentTracker(settings.data_dir)
         self._engine = engine
         self._publish = publish
         self._lock = threading.Lock()

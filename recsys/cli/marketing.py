@@ -397,20 +397,32 @@ def experiments_results(
 ) -> None:
     """Per-arm rates with intervals, tests against the control, sample-ratio check and guardrails."""
     from recsys.marketing.experiments import Experiments
-    from recsys.marketing.report import render_experiment_report, write_report
+    from recsys.marketing.report import saved_experiment_report, write_report
     from recsys.marketing.results import experiment_results
+    from recsys.marketing.truth import load_truth
 
     with _bad_input():
         service = Experiments(_data_dir(ctx))
         definition = service.get(experiment_id).definition
         results = experiment_results(definition, service.read_log(experiment_id))
+        truth = load_truth(service.folder(experiment_id))
     if as_json:
         console.print_json(json.dumps(results.to_dict(), ensure_ascii=False))
     else:
-        print_results(results)
+        print_results(results, _built_in(truth.expected(), definition.control) if truth else None)
     if out is not None:
-        write_report(out, render_experiment_report(results))
+        # A simulated experiment (simulate --save) shows its built-in difference, as the simulation's own page.
+        write_report(out, saved_experiment_report(service, experiment_id))
         console.print(f"[green]✓[/] results page written to {out}")
+
+
+def _built_in(expected: dict[str, dict[str, float]], control: str) -> dict[str, dict[str, float]]:
+    """Per arm but the control, the built-in difference from the control of each metric."""
+    return {
+        arm: {m: value - expected[control][m] for m, value in rates.items()}
+        for arm, rates in expected.items()
+        if arm != control
+    }
 
 
 def print_results(results: Any, built_in: dict[str, dict[str, float]] | None = None) -> None:
@@ -479,12 +491,16 @@ def experiments_simulate(
         typer.Option("--start", formats=["%Y-%m-%d"], help="Start (training data ends); default 2026-01-12."),
     ] = None,
     save: Annotated[
-        bool, typer.Option("--save", help="Keep the experiment and its log in the data folder (id 'simulated').")
+        bool,
+        typer.Option(
+            "--save", help="Keep the experiment, its log and its built-in truth in the data folder (id 'simulated')."
+        ),
     ] = False,
 ) -> None:
     """Simulate an A/B test on the synthetic Flemish season and write its results page."""
     from recsys.marketing.report import simulation_report, write_report
     from recsys.marketing.simulation import ArmPlan, SimulationConfig, simulate_experiment
+    from recsys.marketing.truth import TRUTH_METRICS
 
     with _bad_input():
         options: dict[str, Any] = {"users": users, "seed": seed, "days": days, "list_size": list_size}
@@ -497,11 +513,9 @@ def experiments_simulate(
             result = simulate_experiment(
                 config, _data_dir(ctx) if save else None, progress=lambda step: status.update(step)
             )
-    control = result.truth[0]
-    built_in = {
-        t.name: {m: getattr(t, m) - getattr(control, m) for m in ("ctr", "conversion", "dismiss_rate")}
-        for t in result.truth[1:]
-    }
+    built_in = _built_in(
+        {t.name: {m: getattr(t, m) for m in TRUTH_METRICS} for t in result.truth}, result.truth[0].name
+    )
     console.print(
         f"Simulated {config.users:,} users, {len(config.arms)} arms ("
         + "; ".join(f"{a.name}: {a.describe()}" for a in config.arms)

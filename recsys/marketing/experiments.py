@@ -392,9 +392,13 @@ class Experiments:
         """The arm ``user_id`` belongs to (the same in every process, for ever)."""
         return self.get(experiment_id).definition.assign(user_id)
 
+    def folder(self, experiment_id: str) -> Path:
+        """The experiment's folder (its versions, its log and what else belongs to it)."""
+        return self.root / check_name(experiment_id, "id")
+
     def log(self, experiment_id: str) -> ExperimentLog:
         """The experiment's log."""
-        return ExperimentLog(self.root / check_name(experiment_id, "id"))
+        return ExperimentLog(self.folder(experiment_id))
 
     def log_exposure(
         self,

@@ -149,6 +149,44 @@ class ExperimentLog:
         path = self.folder / EXPOSURES_FILE
         return path.exists() and path.stat().st_size > 0
 
+    def exposures_since(self, offset: int) -> tuple[list[ExposureRecord], int]:
+        """Exposures written from byte ``offset`` on, and the offset to read on from next time.
+
+        Only whole lines are read: a line still being written (or torn) waits
+        for its newline, and a line that does not parse is skipped. A server
+        keeps the offset and reads only what was appended since, so following
+        a long log costs one ``stat`` while nothing changes.
+        """
+        path = self.folder / EXPOSURES_FILE
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            return [], 0
+        if size < offset:
+            offset = 0  # the file was replaced: read it again from the start
+        if size == offset:
+            return [], offset
+        with path.open("rb") as handle:
+            handle.seek(offset)
+            chunk = handle.read(size - offset)
+        end = chunk.rfind(b"\n") + 1
+        records = []
+        for line in chunk[:end].splitlines():
+            try:
+                row = json.loads(line)
+                records.append(
+                    ExposureRecord(
+                        str(row["arm"]),
+                        str(row["user_id"]),
+                        tuple(str(e) for e in row["event_ids"]),
+                        int(row["time_us"]),
+                        row.get("placement"),
+                    )
+                )
+            except (ValueError, KeyError, TypeError):
+                continue
+        return records, offset + end
+
     def read(self) -> LogSnapshot:
         """Read both files (a consistent view of every acknowledged batch)."""
         exposures, bad_e = _read(self.folder / EXPOSURES_FILE, EXPOSURE_SCHEMA)

@@ -13,18 +13,22 @@ import os
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import jinja2
 from markupsafe import Markup
 
 from recsys.marketing.charts import METRIC_LABELS, difference_chart, exposures_chart, rates_chart
-from recsys.marketing.results import ExperimentResults
+from recsys.marketing.experiments import Experiments
+from recsys.marketing.results import ExperimentResults, experiment_results
+from recsys.marketing.truth import SimulationTruth, load_truth
 
 if TYPE_CHECKING:
     from recsys.marketing.simulation import SimulationResult
 
 TEMPLATE = "experiment.html.j2"
+#: How model names read in a sentence.
+MODEL_NAMES: Final = {"als": "ALS", "bpr": "BPR", "ease": "EASE", "item-knn": "item-kNN", "rp3beta": "RP3beta"}
 
 
 @cache
@@ -39,13 +43,19 @@ def _environment() -> jinja2.Environment:
 
 
 def _serves(experiment: Mapping[str, object]) -> dict[str, str]:
-    """Per arm, what it serves in words (model and settings)."""
+    """Per arm, what it serves in words: ``ALS model, diversity 0.3``, ``the active model``."""
     arms = experiment.get("arms", [])
     described = {}
     for arm in arms if isinstance(arms, list) else []:
-        settings = ", ".join(f"{k} {v}" for k, v in (arm.get("settings") or {}).items())
-        model = arm.get("model") or "active model"
-        described[str(arm["name"])] = f"{model}" + (f"; {settings}" if settings else "")
+        settings = dict(arm.get("settings") or {})
+        # A simulated arm names its model among its settings; a served arm in "model" (none: the active one).
+        named = settings.pop("model", None) or arm.get("model")
+        model = f"{MODEL_NAMES.get(str(named), named)} model" if named else "the active model"
+        knobs = [
+            f"{k.replace('_', ' ')} {v:g}" if isinstance(v, float) else f"{k.replace('_', ' ')} {v}"
+            for k, v in settings.items()
+        ]
+        described[str(arm["name"])] = ", ".join([model, *knobs])
     return described
 
 
@@ -55,6 +65,7 @@ def render_experiment_report(
     expected: Mapping[str, Mapping[str, float]] | None = None,
     title: str | None = None,
     notes: Sequence[str] = (),
+    links: Sequence[tuple[str, str]] = (),
     generated: dt.datetime | None = None,
 ) -> str:
     """Render the results page.
@@ -70,6 +81,8 @@ def render_experiment_report(
         Page title (default: the experiment id).
     notes : sequence of str
         Extra lines shown at the top.
+    links : sequence of (str, str)
+        ``(text, href)`` links shown above the title (none in a standalone page).
     generated : datetime, optional
         The time stamp shown (default now).
 
@@ -92,6 +105,7 @@ def render_experiment_report(
     context.update(
         title=title or f"Experiment {experiment['id']}",
         notes=[*notes, *results.notes],
+        links=list(links),
         generated=(generated or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC"),
         serves=_serves(experiment),
         metric_labels=METRIC_LABELS,
@@ -106,21 +120,53 @@ def render_experiment_report(
 
 def simulation_report(result: SimulationResult, generated: dt.datetime | None = None) -> str:
     """The results page of a simulated experiment, with the built-in truth."""
-    config = result.config
-    expected = {
-        t.name: {"ctr": t.ctr, "conversion": t.conversion, "dismiss_rate": t.dismiss_rate} for t in result.truth
-    }
-    notes = [
-        f"Simulated: {config.users:,} users of a synthetic Flemish season (seed {config.seed}) replay its behavioural "
-        f"model against {len(config.arms)} arms; models trained on the interactions before {config.start}, "
-        f"lists of {config.list_size} over {result.candidates:,} open events, one visit per user within "
-        f"{config.days} days."
-    ]
+    truth = SimulationTruth(tuple(result.truth), result.note)
     return render_experiment_report(
         result.results,
-        expected=expected,
+        expected=truth.expected(),
         title=f"Simulated experiment: {result.definition.id}",
-        notes=notes,
+        notes=[truth.note],
+        generated=generated,
+    )
+
+
+def saved_experiment_report(
+    experiments: Experiments,
+    experiment_id: str,
+    *,
+    links: Sequence[tuple[str, str]] = (),
+    generated: dt.datetime | None = None,
+) -> str:
+    """The results page of a saved experiment, with its built-in truth when it was simulated.
+
+    Parameters
+    ----------
+    experiments : Experiments
+        Where the experiment lives.
+    experiment_id : str
+        Which.
+    links : sequence of (str, str)
+        ``(text, href)`` links shown at the top (the dashboard's way back).
+    generated : datetime, optional
+        The time stamp shown (default now).
+
+    Raises
+    ------
+    NotFoundError
+        When there is no such experiment.
+
+    """
+    definition = experiments.get(experiment_id).definition
+    results = experiment_results(definition, experiments.read_log(experiment_id))
+    truth = load_truth(experiments.folder(experiment_id))
+    if truth is None:
+        return render_experiment_report(results, links=links, generated=generated)
+    return render_experiment_report(
+        results,
+        expected=truth.expected(),
+        title=f"Simulated experiment: {definition.id}",
+        notes=[truth.note] if truth.note else [],
+        links=links,
         generated=generated,
     )
 

@@ -52,6 +52,7 @@ from recsys.domain.interactions import DEFAULT_KIND_WEIGHTS, InteractionKind
 from recsys.marketing.assignment import assign_many
 from recsys.marketing.experiments import ExperimentDefinition, Experiments
 from recsys.marketing.results import ExperimentResults, experiment_results
+from recsys.marketing.truth import ArmTruth, SimulationTruth, save_truth
 from recsys.models.als import ALSRecommender
 from recsys.models.base import Recommender
 from recsys.models.data import TrainingData
@@ -211,16 +212,6 @@ class SimulationConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class ArmTruth:
-    """What the behavioural model expects of an arm over the whole population (not just its users)."""
-
-    name: str
-    ctr: float
-    conversion: float
-    dismiss_rate: float
-
-
-@dataclass(frozen=True, slots=True)
 class SimulationResult:
     """A simulated experiment and what it was built to show.
 
@@ -251,6 +242,11 @@ class SimulationResult:
     log_folder: str
     timings: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def note(self) -> str:
+        """How the experiment was simulated, in one line (the top of its results page)."""
+        return simulation_note(self.config, self.candidates)
+
     def built_in_difference(self, metric: str, arm: str | None = None) -> float:
         """The true difference of ``arm`` (default: the second) minus the control on ``metric``."""
         control = self.truth[0]
@@ -269,6 +265,16 @@ class SimulationResult:
         }
 
 
+def simulation_note(config: SimulationConfig, candidates: int) -> str:
+    """One line on how an experiment was simulated."""
+    return (
+        f"Simulated: {config.users:,} users of a synthetic Flemish season (seed {config.seed}) replay its behavioural "
+        f"model against {len(config.arms)} arms; models trained on the interactions before {config.start}, "
+        f"lists of {config.list_size} over {candidates:,} open events, one visit per user within "
+        f"{config.days} days."
+    )
+
+
 def simulate_experiment(
     config: SimulationConfig | None = None, data_dir: Path | None = None, progress: Progress | None = None
 ) -> SimulationResult:
@@ -279,8 +285,10 @@ def simulate_experiment(
     config : SimulationConfig, optional
         Defaults to 2,000 users, popularity (control) against ALS.
     data_dir : Path, optional
-        Data folder whose ``experiments/`` receives the definition and the
-        log; a temporary folder (removed afterwards) when ``None``.
+        Data folder whose ``experiments/`` receives the definition, the log
+        and the built-in truth (:mod:`recsys.marketing.truth`, so the
+        dashboard and ``recsys experiments results`` show it too); a
+        temporary folder (removed afterwards) when ``None``.
     progress : callable, optional
         Called with the name of each step.
 
@@ -332,6 +340,10 @@ def simulate_experiment(
         service = Experiments(folder)
         saved = service.save(config.definition())
         _log(service, config, world, lists, probabilities, assigned, visit, rng)
+        save_truth(
+            service.folder(config.experiment_id),
+            SimulationTruth(tuple(truth), simulation_note(config, len(world.candidates))),
+        )
         results = experiment_results(saved.definition, service.read_log(config.experiment_id))
         log_folder = str(service.log(config.experiment_id).folder)
     timed("logging and results", started)

@@ -1,10 +1,10 @@
 """Dashboard pages for marketers: overview, segments, an event's audience, an experiment's results.
 
 Pages need a marketer (or admin) key, given in the ``X-API-Key`` header, or
-once in the login form (``/dashboard/?key=...``): the page then keeps it in
+once in the sign-in form, which POSTs it to ``/dashboard/login`` (never in an
+address, where it would linger in history and logs): the answer keeps it in
 an HttpOnly, SameSite=Strict cookie scoped to ``/dashboard`` and redirects to
-the same address without the key, so it does not linger in history or logs.
-Without a valid key a page answers 401 with the login form.
+the page asked for. Without a valid key a page answers 401 with the form.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 from typing import Annotated, Any, Final
+from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
@@ -22,8 +23,7 @@ from markupsafe import Markup
 from recsys.domain.errors import RecsysError
 from recsys.marketing.audience import event_audience, resolve_events
 from recsys.marketing.preview import MixEntry
-from recsys.marketing.report import render_experiment_report
-from recsys.marketing.results import experiment_results
+from recsys.marketing.report import saved_experiment_report
 from serving.deps import StateDep
 from serving.errors import ServingError, status_of
 from serving.keys import ApiKey
@@ -53,19 +53,22 @@ def _key_of(request: Request, state: ServingState) -> ApiKey | None:
     return key if key.scope in MARKETER_SCOPES else None
 
 
-def _login(request: Request, message: str) -> HTMLResponse:
-    return templates.TemplateResponse(request, "login.html", {"message": message}, status_code=401)
+def _login(request: Request, message: str, target: str) -> HTMLResponse:
+    return templates.TemplateResponse(request, "login.html", {"message": message, "next": target}, status_code=401)
 
 
-def _gate(request: Request, state: ServingState, key: str | None) -> Response | None:
-    """None when the request may see the page; else the redirect (a key in the URL) or the login page."""
-    if key:
-        target = request.url.remove_query_params("key")
-        response = RedirectResponse(str(target), status_code=303)
-        response.set_cookie(COOKIE, key, httponly=True, samesite="strict", path="/dashboard")
-        return response
+def _back_to(target: str) -> str:
+    """A dashboard address to return to after signing in (anything else: the overview)."""
+    if target.startswith("/dashboard") and "\\" not in target and "\n" not in target:
+        return target
+    return "/dashboard/"
+
+
+def _gate(request: Request, state: ServingState) -> Response | None:
+    """None when the request may see the page; else the sign-in page."""
     if _key_of(request, state) is None:
-        return _login(request, "A marketer or admin API key is needed to see the dashboard.")
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return _login(request, "A marketer or admin API key is needed to see the dashboard.", here)
     return None
 
 
@@ -88,20 +91,68 @@ def mix_chart(entries: list[MixEntry], title: str) -> Markup:
     return Markup("".join(parts))
 
 
+def organizer_names(entries: list[MixEntry], state: ServingState) -> list[MixEntry]:
+    """The entries of an organiser mix labelled with the organisers' names (the mix knows their ids)."""
+    named = []
+    for entry in entries:
+        found = state.workspace.catalogue.get_organizer(entry.key) if entry.key else None
+        label = (found.name.get("nl") if found is not None else "") or entry.label or "unknown"
+        named.append(MixEntry(entry.key, label, entry.count, entry.share))
+    return named
+
+
 def count_chart(rows: list[dict[str, Any]], title: str) -> Markup:
     """A bar chart of audience counts (``key``, ``count``, ``share``)."""
     entries = [MixEntry(str(r["key"]), str(r["key"]), int(r["count"]), float(r["share"])) for r in rows]
     return mix_chart(entries, title)
 
 
+#: The sign-in form's body in OpenAPI (read by hand: no form-parsing dependency for two fields).
+_LOGIN_BODY: Final = {
+    "type": "object",
+    "required": ["key"],
+    "properties": {
+        "key": {"type": "string", "description": "A marketer or admin API key"},
+        "next": {"type": "string", "description": "The dashboard page to open afterwards (default: the overview)"},
+    },
+}
+
+
+@router.post(
+    "/login",
+    response_class=HTMLResponse,
+    summary="Sign in with a marketer key",
+    responses={303: {"description": "Signed in: the key is kept in a cookie; on to `next`"}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": _LOGIN_BODY}},
+        }
+    },
+)
+async def sign_in(request: Request, state: StateDep) -> Response:
+    """Check the posted key; keep it in an HttpOnly cookie and go on to ``next``, or show the form again (401)."""
+    form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=8)
+    key = (form.get("key") or [""])[0].strip()
+    target = _back_to((form.get("next") or ["/dashboard/"])[0])
+    try:
+        found = authenticate(request, state, key or None)
+    except ServingError:
+        found = None
+    if found is None or found.scope not in MARKETER_SCOPES:
+        return _login(request, "That is not a marketer or admin API key.", target)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(COOKIE, key, httponly=True, samesite="strict", path="/dashboard")
+    return response
+
+
 @router.get("/", response_class=HTMLResponse, summary="Dashboard overview")
 def overview(
     request: Request,
     state: StateDep,
-    key: Annotated[str | None, Query(description="A marketer key (login form); kept in a cookie")] = None,
 ) -> Response:
     """Segments and experiments at a glance."""
-    if (gate := _gate(request, state, key)) is not None:
+    if (gate := _gate(request, state)) is not None:
         return gate
     return templates.TemplateResponse(
         request,
@@ -117,10 +168,9 @@ def overview(
 def segments_page(
     request: Request,
     state: StateDep,
-    key: Annotated[str | None, Query(description="A marketer key (login form); kept in a cookie")] = None,
 ) -> Response:
     """Every segment with its size and the mix of what its members get recommended."""
-    if (gate := _gate(request, state, key)) is not None:
+    if (gate := _gate(request, state)) is not None:
         return gate
     segments = segments_of(state)
     context = marketing_context(request, state)
@@ -136,6 +186,7 @@ def segments_page(
                 row["charts"] = [
                     mix_chart(preview.disciplines, "Disciplines"),
                     mix_chart(preview.regions, "Regions"),
+                    mix_chart(organizer_names(preview.organizers, state), "Organisers"),
                 ]
         except RecsysError as exc:
             row["error"] = str(exc)
@@ -149,10 +200,9 @@ def audience_page(
     state: StateDep,
     event_id: Annotated[str | None, Query(description="Event or production id")] = None,
     production: Annotated[bool, Query(description="All events of its production")] = False,
-    key: Annotated[str | None, Query(description="A marketer key (login form); kept in a cookie")] = None,
 ) -> Response:
     """Counts per region and per segment of the users most likely to be interested (never ids)."""
-    if (gate := _gate(request, state, key)) is not None:
+    if (gate := _gate(request, state)) is not None:
         return gate
     result: dict[str, Any] | None = None
     error = None
@@ -183,11 +233,11 @@ def experiment_page(
     experiment_id: Annotated[str, PathParam(description="Id of the experiment whose results to show")],
     request: Request,
     state: StateDep,
-    key: Annotated[str | None, Query(description="A marketer key (login form); kept in a cookie")] = None,
 ) -> Response:
-    """The results page with its charts (:func:`recsys.marketing.report.render_experiment_report`)."""
-    if (gate := _gate(request, state, key)) is not None:
+    """The results page with its charts; a simulated experiment's shows the difference it was built with."""
+    if (gate := _gate(request, state)) is not None:
         return gate
-    experiments = experiments_of(state)
-    results = experiment_results(experiments.get(experiment_id).definition, experiments.read_log(experiment_id))
-    return HTMLResponse(render_experiment_report(results, notes=["Back to the dashboard: /dashboard/"]))
+    page = saved_experiment_report(
+        experiments_of(state), experiment_id, links=[("Back to the dashboard", "/dashboard/")]
+    )
+    return HTMLResponse(page)

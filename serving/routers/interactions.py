@@ -106,6 +106,8 @@ def post_interactions(batch: InteractionBatch, state: StateDep, key: PublicKey, 
     """Store a batch of interactions durably, then add them to each user's recent history.
 
     The answer comes after the log committed them; the users' next recommendations reflect them at once.
+    Clicks, likes, bookmarks, shares, tickets, check-ins and dismissals of events a running experiment
+    showed to the same person are also recorded as that experiment's outcomes.
 
     Server keys may post anything; public (widget) keys only impressions and clicks of anonymous
     visitors (user ids starting with `anon:`). Sending a batch again is safe: ids already stored count
@@ -132,5 +134,8 @@ def post_interactions(batch: InteractionBatch, state: StateDep, key: PublicKey, 
                 RecentInteraction(interaction.event_id, interaction.kind.label, to_us(interaction.timestamp))
             )
     state.push_recent({u: sorted(e, key=lambda x: -x.timestamp_us) for u, e in recent.items()})
+    if result.written:
+        # Clicks, tickets, check-ins, dismissals ... on events a running experiment showed them.
+        state.experiment_tracker.record_outcomes(interactions)
     body = {"received": len(interactions), "written": result.written, "duplicates": result.unchanged, "request_id": rid}
     return json_response(body)

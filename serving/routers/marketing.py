@@ -1,9 +1,10 @@
 """Marketer tools over HTTP: segments, event audiences and A/B/n experiments.
 
-Marketer and admin keys may use every route here; logging exposures and
-outcomes is for the serving back end (server or admin keys). Pseudonymous
-user ids of an audience are listed only for admin keys and never for an
-audience below the privacy minimum (``RECSYS_MIN_AUDIENCE``, default 50).
+Marketer and admin keys may use the routes here, except three that are for
+the serving back end (server or admin keys): logging exposures and outcomes,
+and asking a person's arm. Pseudonymous user ids of an audience are listed
+only for admin keys and never for an audience below the privacy minimum
+(``RECSYS_MIN_AUDIENCE``, default 50).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, Security
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from recsys.domain.ids import MAX_ID_LENGTH, id_pattern
 from recsys.marketing.audience import DEFAULT_MIN_AUDIENCE, DEFAULT_TOP_SHARE, event_audience, resolve_events
 from recsys.marketing.errors import AudienceTooSmallError
 from recsys.marketing.experiments import Experiments
@@ -23,6 +25,7 @@ from recsys.marketing.results import experiment_results
 from recsys.marketing.segments import Segments
 from serving.deps import ServerKey, StateDep
 from serving.errors import ForbiddenError, ServingError, problem_responses
+from serving.experiments import serves_model
 from serving.keys import ApiKey, Scope
 from serving.marketing_context import ContextCache, ServingMarketingContext
 from serving.render import json_response
@@ -281,6 +284,8 @@ def create_experiment(
 ) -> Response:
     """Validate and save; 201 with the new version, 200 when it equals the latest version."""
     saved = experiments_of(state).save(body)
+    if saved.new:
+        state.experiment_tracker.invalidate()  # a started or stopped experiment counts from the next request
     return json_response(saved.to_dict(), status_code=201 if saved.new else 200)
 
 
@@ -311,6 +316,56 @@ def get_results(experiment_id: ExperimentId, state: StateDep, _key: MarketerKey)
     experiments = experiments_of(state)
     results = experiment_results(experiments.get(experiment_id).definition, experiments.read_log(experiment_id))
     return json_response(results.to_dict())
+
+
+class Assignment(BaseModel):
+    """A person's arm in an experiment, for a back end that serves it."""
+
+    experiment: str = Field(description="The experiment")
+    status: str = Field(description="draft, running or stopped (exposures are logged only while running)")
+    user_id: str = Field(description="The person")
+    arm: str = Field(description="The arm the hash of the experiment and the person assigns")
+    model: str | None = Field(description="The artefact that serves the arm (name or name/version; null: the active)")
+    settings: dict[str, Any] = Field(description="The arm's re-ranking settings")
+    served_here: bool = Field(
+        description="Whether this server serves the arm itself when a recommendation request names the "
+        "experiment (it runs the arm's model); otherwise serve it elsewhere and log through /exposures"
+    )
+
+
+@router.get(
+    "/v1/experiments/{experiment_id}/assignment",
+    response_model=Assignment,
+    responses=problem_responses(401, 403, 404, 422, 429),
+    summary="A person's arm and its settings (server keys)",
+)
+def get_assignment(
+    experiment_id: ExperimentId,
+    state: StateDep,
+    _key: ServerKey,
+    user_id: Annotated[
+        str,
+        Query(
+            description="The person: a user id or an anonymous visitor's id",
+            max_length=MAX_ID_LENGTH,
+            pattern=id_pattern(),
+        ),
+    ],
+) -> Response:
+    """The arm of ``user_id`` (the same in every process, for ever), its model and its settings."""
+    definition = experiments_of(state).get(experiment_id).definition
+    arm = definition.assign(user_id)
+    model = (state.engine.name, state.engine.version) if state.has_engine else None
+    body = {
+        "experiment": definition.id,
+        "status": definition.status.value,
+        "user_id": user_id,
+        "arm": arm.name,
+        "model": arm.model,
+        "settings": dict(arm.settings),
+        "served_here": serves_model(arm, model),
+    }
+    return json_response(body)
 
 
 @router.post(

@@ -1,4 +1,10 @@
-"""Reading recommendations: for a user, for an anonymous visitor, similar events and popular events."""
+"""Reading recommendations: for a user, for an anonymous visitor, similar events and popular events.
+
+Every endpoint takes an optional ``experiment``: a running experiment assigns
+the person an arm, whose re-ranking settings serve the list, and the list is
+logged as an exposure (:mod:`serving.experiments`). Without it nothing of
+the experiments is read.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +17,54 @@ from pydantic import Field
 from features.regions import REGIONS
 from recsys.domain.errors import InvalidFieldError
 from recsys.domain.ids import MAX_ID_LENGTH, id_pattern
+from recsys.marketing.store import NAME_PATTERN
+from recsys.ranking.request import RecommendationRequest
 from serving.deps import ContextDep, EventIdPath, PipelineDep, PublicKey, RequestIdDep, UserIdPath
 from serving.errors import problem_responses
+from serving.experiments import EXPERIMENT_DESCRIPTION, Enrolment
 from serving.keys import ANONYMOUS_PREFIX
 from serving.params import ContextBody
+from serving.pipeline import Answer, Pipeline
 from serving.render import Recommendations, json_response, render_answer
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
 
 #: Most recently viewed events an anonymous request may carry.
 MAX_VIEWED = 50
-_ERRORS = problem_responses(401, 403, 404, 422, 429, 503)
+_ERRORS = problem_responses(401, 403, 404, 409, 422, 429, 503)
+
+ExperimentQuery = Annotated[
+    str | None, Query(description=EXPERIMENT_DESCRIPTION, pattern=NAME_PATTERN.pattern, max_length=64)
+]
+PersonQuery = Annotated[
+    str | None,
+    Query(
+        description="Who sees the list (a user id, or an anonymous visitor's `anon:` id); used only with "
+        "`experiment`, whose arm it decides.",
+        max_length=MAX_ID_LENGTH,
+        pattern=id_pattern(),
+    ),
+]
+
+
+def enrol(pipeline: Pipeline, experiment: str | None, person: str | None, request: RecommendationRequest) -> Enrolment:
+    """The request as served: unchanged without an experiment (nothing is read), else with the person's arm."""
+    if experiment is None:
+        return Enrolment(request)
+    state = pipeline.state
+    model = (state.engine.name, state.engine.version) if state.has_engine else None
+    return state.experiment_tracker.enrol(experiment, person, request, model)
+
+
+def respond(
+    pipeline: Pipeline, enrolment: Enrolment, answer: Answer, lang: str, rid: str | None, placement: str
+) -> Response:
+    """The response; an enrolled request's list is logged as an exposure first."""
+    if enrolment.arm is not None:
+        state = pipeline.state
+        shown = [item.card.event_id for item in answer.items]
+        state.experiment_tracker.expose(enrolment, shown, state.now(), placement)
+    return json_response(render_answer(answer, lang, rid, **enrolment.fields()))
 
 
 class VisitorBody(ContextBody):
@@ -39,6 +82,9 @@ class VisitorBody(ContextBody):
         description=f"The visitor's id, starting with `{ANONYMOUS_PREFIX}`, when the widget also posts their "
         "interactions; their recent interactions then count too.",
     )
+    experiment: str | None = Field(
+        None, max_length=64, pattern=NAME_PATTERN.pattern, description=EXPERIMENT_DESCRIPTION
+    )
 
 
 @router.get(
@@ -48,7 +94,12 @@ class VisitorBody(ContextBody):
     summary="Recommendations for a user",
 )
 def user_recommendations(
-    user_id: UserIdPath, context: ContextDep, pipeline: PipelineDep, _key: PublicKey, rid: RequestIdDep
+    user_id: UserIdPath,
+    context: ContextDep,
+    pipeline: PipelineDep,
+    _key: PublicKey,
+    rid: RequestIdDep,
+    experiment: ExperimentQuery = None,
 ) -> Response:
     """The user's personal list.
 
@@ -56,8 +107,9 @@ def user_recommendations(
     learned ranker and filtered by the context; topped up with popular events of their region, then
     overall. Events they viewed, clicked, booked or dismissed are left out.
     """
-    answer = pipeline.for_user(user_id, context)
-    return json_response(render_answer(answer, context.lang, rid))
+    enrolment = enrol(pipeline, experiment, user_id, context)
+    answer = pipeline.for_user(user_id, enrolment.request)
+    return respond(pipeline, enrolment, answer, context.lang, rid, "for-you")
 
 
 @router.post(
@@ -73,9 +125,9 @@ def visitor_recommendations(body: VisitorBody, pipeline: PipelineDep, _key: Publ
     """
     if body.visitor_id is not None and not body.visitor_id.startswith(ANONYMOUS_PREFIX):
         raise InvalidFieldError("visitor_id", f"must start with {ANONYMOUS_PREFIX!r} (ids of anonymous visitors)")
-    request = body.to_request()
-    answer = pipeline.for_visitor(body.visitor_id, body.viewed, request)
-    return json_response(render_answer(answer, request.lang, rid))
+    enrolment = enrol(pipeline, body.experiment, body.visitor_id, body.to_request())
+    answer = pipeline.for_visitor(body.visitor_id, body.viewed, enrolment.request)
+    return respond(pipeline, enrolment, answer, enrolment.request.lang, rid, "for-you")
 
 
 @router.get(
@@ -85,11 +137,18 @@ def visitor_recommendations(body: VisitorBody, pipeline: PipelineDep, _key: Publ
     summary="Events similar to an event",
 )
 def similar_events(
-    event_id: EventIdPath, context: ContextDep, pipeline: PipelineDep, _key: PublicKey, rid: RequestIdDep
+    event_id: EventIdPath,
+    context: ContextDep,
+    pipeline: PipelineDep,
+    _key: PublicKey,
+    rid: RequestIdDep,
+    experiment: ExperimentQuery = None,
+    user_id: PersonQuery = None,
 ) -> Response:
     """Upcoming events like this one (same production, organiser, discipline, audience), filtered by the context."""
-    answer = pipeline.similar(event_id, context)
-    return json_response(render_answer(answer, context.lang, rid))
+    enrolment = enrol(pipeline, experiment, user_id, context)
+    answer = pipeline.similar(event_id, enrolment.request)
+    return respond(pipeline, enrolment, answer, context.lang, rid, "similar")
 
 
 @router.get("/popular", response_model=Recommendations, responses=_ERRORS, summary="Popular events")
@@ -110,9 +169,12 @@ def popular_events(
         str | None,
         Query(description="Only this event type's popular list (publiq taxonomy id).", max_length=64),
     ] = None,
+    experiment: ExperimentQuery = None,
+    user_id: PersonQuery = None,
 ) -> Response:
     """Popular events of a type, a region or overall (in that order of preference), filtered by the context."""
     if region is not None and region not in REGIONS:
         raise InvalidFieldError("region", f"unknown region {region!r}; expected one of {', '.join(REGIONS)}")
-    answer = pipeline.popular(context, region=region, type_id=type)
-    return json_response(render_answer(answer, context.lang, rid))
+    enrolment = enrol(pipeline, experiment, user_id, context)
+    answer = pipeline.popular(enrolment.request, region=region, type_id=type)
+    return respond(pipeline, enrolment, answer, context.lang, rid, "popular")

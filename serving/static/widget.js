@@ -35,7 +35,7 @@
   // Attributes that describe one placement, never page-wide defaults.
   var PER_ELEMENT = /^(placement|event-id|heading)$/;
   var ATTRS = ['placement', 'event-id', 'lang', 'n', 'user-id', 'url-template', 'municipality', 'region',
-    'lat', 'lon', 'radius-km', 'query', 'heading', 'key', 'api', 'timeout', 'collect'];
+    'lat', 'lon', 'radius-km', 'query', 'heading', 'key', 'api', 'timeout', 'collect', 'experiment'];
 
   // Page-wide defaults come from the first script tag; element attributes override them.
   var defaults = {};
@@ -268,6 +268,14 @@
       path = 'v1/popular';
       var region = conf(this, 'region');
       if (region) q.region = region;
+    }
+    // An A/B/n experiment: the server assigns the arm from the person's id and logs the list it shows.
+    var experiment = conf(this, 'experiment');
+    if (experiment && body) body.experiment = experiment;
+    else if (experiment) {
+      q.experiment = experiment;
+      // Similar and popular lists carry no person in their path: name them, their id decides the arm.
+      if (placement !== 'for-you' && this._who()) q.user_id = this._who();
     }
     if (body) return { url: base(this) + path, body: body };
     var parts = [];

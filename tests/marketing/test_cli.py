@@ -184,3 +184,11 @@ def test_experiments_simulate_writes_the_results_page(tmp_path: Path) -> None:
     assert out.read_text(encoding="utf-8").count("<svg") == 3
     assert not (tmp_path / "data" / "experiments").exists()  # nothing kept without --save
     assert "write an arm as" in run(tmp_path / "data", "experiments", "simulate", "--arm", "bad", code=2)
+
+
+def test_a_saved_simulation_keeps_its_built_in_difference(tmp_path: Path) -> None:
+    run(tmp_path / "data", "experiments", "simulate", "--users", "400", "--save", "--out", str(tmp_path / "a.html"))
+    page = tmp_path / "results.html"
+    output = run(tmp_path / "data", "experiments", "results", "simulated", "--out", str(page))
+    assert "built in" in output  # the column of built-in differences
+    assert "What the simulation built in" in page.read_text(encoding="utf-8")

@@ -206,6 +206,22 @@ def test_a_torn_last_line_is_skipped_and_the_next_batch_starts_clean(tmp_path: P
     assert snapshot.skipped_lines == 1
 
 
+def test_following_the_exposures_reads_each_whole_line_once(tmp_path: Path) -> None:
+    log = ExperimentLog(tmp_path)
+    assert log.exposures_since(0) == ([], 0)
+    log.append_exposures([ExposureRecord("a", "u1", ("e1", "e2"), 1, "for-you")])
+    first, offset = log.exposures_since(0)
+    assert first == [ExposureRecord("a", "u1", ("e1", "e2"), 1, "for-you")]
+    assert log.exposures_since(offset) == ([], offset)
+    with (tmp_path / "log" / "exposures.jsonl").open("ab") as handle:
+        handle.write(b'{"arm": "b", "user_id": "u2", "event_')  # a crash mid-write: not a whole line yet
+    assert log.exposures_since(offset) == ([], offset)
+    log.append_exposures([ExposureRecord("b", "u3", ("e3",), 2)])
+    later, end = log.exposures_since(offset)
+    assert [r.user_id for r in later] == ["u3"]  # the torn line, closed by the writer, is skipped
+    assert end == (tmp_path / "log" / "exposures.jsonl").stat().st_size
+
+
 def _append_many(folder: str, worker: int) -> None:
     log = ExperimentLog(Path(folder))
     for batch in range(20):

@@ -10,8 +10,14 @@ import pytest
 
 from recsys.domain.errors import InvalidFieldError
 from recsys.marketing.experiments import Experiments
-from recsys.marketing.report import render_experiment_report, simulation_report, write_report
+from recsys.marketing.report import (
+    render_experiment_report,
+    saved_experiment_report,
+    simulation_report,
+    write_report,
+)
 from recsys.marketing.simulation import ArmPlan, SimulationConfig, SimulationResult, simulate_experiment
+from recsys.marketing.truth import load_truth
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +54,14 @@ def test_diversity_arms_and_a_saved_log(tmp_path: Path) -> None:
     assert Experiments(tmp_path).get("div-sim").definition.arm("varied").settings["diversity"] == 0.8
     assert Experiments(tmp_path).read_log("div-sim").exposures.height == 600
     assert len(result.truth) == 2 and result.results.arm("varied").users > 0
+    # The truth is kept beside the log: the saved experiment's page shows the built-in difference too.
+    truth = load_truth(Experiments(tmp_path).folder("div-sim"))
+    assert truth is not None and list(truth.arms) == result.truth and truth.note == result.note
+    page = saved_experiment_report(Experiments(tmp_path), "div-sim", links=[("Back", "/dashboard/")])
+    assert "What the simulation built in" in page and result.note in page
+    assert f"{result.built_in_difference('ctr', 'varied') * 100:+.2f} pp" in page
+    assert '<a href="/dashboard/">Back</a>' in page
+    assert "ALS model, diversity 0.8" in page
 
 
 def test_arm_specs_parse_and_refuse_nonsense() -> None:
@@ -68,5 +82,6 @@ def test_the_results_page_is_self_contained(simulated: SimulationResult, tmp_pat
     assert "What the simulation built in" in html and "Sample ratio" in html
     built_in = simulated.built_in_difference("ctr") * 100
     assert f"{built_in:+.2f} pp" in html
+    assert "popularity model, diversity 0" in html and "ALS model, diversity 0" in html  # what each arm serves
     plain = render_experiment_report(simulated.results)
     assert "What the simulation built in" not in plain and plain.count("<svg") == 3

@@ -156,8 +156,21 @@ def test_experiment_logging_and_results(api: TestClient, world: World, marketer:
     assert not_marketer.status_code == 403
     results = api.get("/v1/experiments/diversity-test/results", headers=key(marketer))
     assert results.status_code == 200, results.text
-    text = results.text
-    assert "ctr" in text and "low" in text and "high" in text
+    per_arm = {a["name"]: a for a in results.json()["arms"]}
+    assigned = dict(zip(users, arms, strict=True))
+    for name in ("control", "diverse"):
+        members = [u for u in users if assigned[u] == name]
+        clickers = [u for u in users[::3] if assigned[u] == name]
+        arm = per_arm[name]
+        assert arm["users"] == len(members) > 50  # the hash splits 200 users about evenly
+        assert arm["clicks"] == len(clickers) and arm["ctr"]["successes"] == len(clickers)
+        assert arm["ctr"]["value"] == pytest.approx(len(clickers) / len(members))
+        for metric in ("ctr", "conversion", "dismiss_rate"):
+            rate = arm[metric]
+            assert 0.0 <= rate["low"] <= rate["value"] <= rate["high"] <= 1.0, (name, metric)
+        assert arm["conversion"]["successes"] == 0  # only clicks were logged
+    [ctr] = [c for c in results.json()["comparisons"] if c["metric"] == "ctr"]
+    assert ctr["test"]["low"] <= ctr["test"]["difference"] <= ctr["test"]["high"]
 
 
 def _paths(event_id: str) -> list[tuple[str, str, dict[str, Any] | None]]:
@@ -187,6 +200,40 @@ def test_public_keys_are_refused_everywhere(api: TestClient, world: World, marke
         assert response.status_code == 403, (method, path, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
     assert api.get("/v1/segments").status_code == 401
+
+
+def test_a_marketer_key_reads_no_recommendations_and_writes_no_interactions(
+    api: TestClient, world: World, marketer: str
+) -> None:
+    event_id = an_event(api, world, marketer)
+    batch = {"interactions": [{"id": "m-1", "user_id": "u1", "event_id": event_id, "kind": "click"}]}
+    for method, path, body in [
+        ("GET", "/v1/users/u1/recommendations", None),
+        ("POST", "/v1/recommendations", {"viewed": [event_id]}),
+        ("GET", f"/v1/events/{event_id}/similar", None),
+        ("GET", "/v1/popular", None),
+        ("POST", "/v1/interactions", batch),
+        ("POST", "/v1/experiments/diversity-test/exposures", {"exposures": [{"user_id": "u", "event_ids": ["e"]}]}),
+        ("GET", "/v1/experiments/diversity-test/assignment?user_id=u1", None),
+    ]:
+        response = api.request(method, path, json=body, headers=key(marketer))
+        assert response.status_code == 403, (method, path, response.text)
+        assert "marketer" in response.json()["detail"]
+
+
+def test_a_server_key_is_refused_on_the_marketer_routes(api: TestClient, world: World, marketer: str) -> None:
+    server = key(world.keys["server"])
+    api.post("/v1/experiments", json=EXPERIMENT, headers=key(marketer))
+    for method, path, body in _paths("e1"):
+        response = api.request(method, path, json=body, headers=server)
+        if path.endswith(("/exposures", "/outcomes")):
+            assert response.status_code == 200, (method, path, response.text)  # the back end's routes
+        else:
+            assert response.status_code == 403, (method, path, response.text)
+            assert "marketer or admin" in response.json()["detail"]
+    assert api.get("/v1/experiments/diversity-test/assignment", params={"user_id": "u1"}, headers=server).is_success
+    admin = key(world.keys["admin"])
+    assert api.get("/v1/segments", headers=admin).status_code == 200  # admin keys may use everything
 
 
 def test_every_parameter_is_documented(api: TestClient) -> None:
