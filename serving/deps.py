@@ -1,4 +1,9 @@
-"""Typed dependencies: ``Annotated[..., Depends()]`` aliases the routers declare their needs with."""
+"""Typed dependencies: ``Annotated[..., Depends()]`` aliases the routers declare their needs with.
+
+Dependencies that only read memory are ``async def``: FastAPI runs a plain
+``def`` dependency in the thread pool, a hand-over that costs more than the
+work (authentication, the context parameters) on every request.
+"""
 
 from __future__ import annotations
 
@@ -15,13 +20,13 @@ from serving.security import get_state, require
 from serving.state import ServingState
 
 
-def get_pipeline(request: Request) -> Pipeline:
+async def get_pipeline(request: Request) -> Pipeline:
     """The recommendation pipeline of the running server."""
     pipeline: Pipeline = request.app.state.pipeline
     return pipeline
 
 
-def request_id(request: Request) -> str | None:
+async def request_id(request: Request) -> str | None:
     """The id of this request (``X-Request-ID``)."""
     value = getattr(request.state, "request_id", None)
     return str(value) if value else None

@@ -151,7 +151,7 @@ class ContextQuery(BaseModel):
     explain: bool = Field(True, description=DESCRIPTIONS["explain"])
 
 
-def context_query(query: Annotated[ContextQuery, Query()]) -> RecommendationRequest:
+async def context_query(query: Annotated[ContextQuery, Query()]) -> RecommendationRequest:
     """The recommendation context of a ``GET`` request."""
     return build_request(**query.model_dump())
 

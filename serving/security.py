@@ -9,7 +9,7 @@ bucket (its own rate, else its scope's).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Final
 
 from fastapi import Depends, Request, Security
@@ -36,7 +36,7 @@ _api_key_header = APIKeyHeader(
 OPEN_ACCESS: Final = ApiKey(key_id="open", name="authentication off", scope=Scope.ADMIN)
 
 
-def get_state(request: Request) -> ServingState:
+async def get_state(request: Request) -> ServingState:
     """The running server's state (set by the lifespan)."""
     state: ServingState = request.app.state.serving
     return state
@@ -88,10 +88,10 @@ def authenticate(request: Request, state: ServingState, presented: str | None) -
     return key
 
 
-def require(scope: Scope) -> Callable[..., ApiKey]:
+def require(scope: Scope) -> Callable[..., Awaitable[ApiKey]]:
     """A dependency that authenticates and demands at least ``scope``."""
 
-    def dependency(
+    async def dependency(
         request: Request,
         state: Annotated[ServingState, Depends(get_state)],
         presented: Annotated[str | None, Security(_api_key_header)],

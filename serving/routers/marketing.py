@@ -40,7 +40,7 @@ MARKETER_SCOPES = frozenset({Scope.MARKETER, Scope.ADMIN})
 NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 
 
-def require_marketer(
+async def require_marketer(
     request: Request,
     state: Annotated[ServingState, Depends(get_state)],
     presented: Annotated[str | None, Security(_api_key_header)],
