@@ -419,7 +419,8 @@
       placement: placement, request_id: data.request_id, model_version: data.model_version, source: data.source
     };
     list.addEventListener('click', function (ev) { self._click(ev); });
-    list.addEventListener('auxclick', function (ev) { self._click(ev); });
+    // auxclick also fires for the right button (context menu): only a middle click opens the event.
+    list.addEventListener('auxclick', function (ev) { if (ev.button === 1) self._click(ev); });
     self._observe(list);
     emit(self, 'load', { count: items.length, source: data.source, modelVersion: data.model_version });
   };
