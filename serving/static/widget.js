@@ -19,17 +19,17 @@
     nl: {
       loc: 'nl-BE', 'for-you': 'Voor jou', similar: 'Vergelijkbare evenementen', popular: 'Populair',
       near: 'Populair in de buurt', free: 'Gratis', until: 't.e.m.', loading: 'Aanbevelingen laden',
-      list: 'Aanbevolen evenementen', img: 'Beeld bij'
+      list: 'Aanbevolen evenementen'
     },
     fr: {
       loc: 'fr-BE', 'for-you': 'Pour vous', similar: 'Événements similaires', popular: 'Populaire',
       near: 'Populaire près de chez vous', free: 'Gratuit', until: "jusqu'au",
-      loading: 'Chargement des recommandations', list: 'Événements recommandés', img: 'Image de'
+      loading: 'Chargement des recommandations', list: 'Événements recommandés'
     },
     en: {
       loc: 'en-GB', 'for-you': 'For you', similar: 'Similar events', popular: 'Popular',
       near: 'Popular near you', free: 'Free', until: 'until', loading: 'Loading recommendations',
-      list: 'Recommended events', img: 'Image for'
+      list: 'Recommended events'
     }
   };
   // Attributes that describe one placement, never page-wide defaults.
@@ -323,6 +323,10 @@
     var root = this.shadowRoot;
     root.textContent = '';
     var r = el('section', 'r');
+    // Screen readers pronounce the list in its own language when it is not the page's.
+    var lang = this._lang();
+    var around = this.closest('[lang]');
+    if (!around || around.lang.slice(0, 2).toLowerCase() !== lang) r.lang = lang;
     var h = headingText(this, t);
     var hid = 'h';
     var head = el('h2', h ? '' : 'vh', h || t.list);
@@ -388,7 +392,8 @@
       var src = safeUrl(item.image_url);
       if (src) {
         var img = el('img');
-        img.alt = t.img + ' ' + (item.title || '');
+        // Decorative: the title is in the same link, so a description would only repeat it.
+        img.alt = '';
         img.loading = 'lazy';
         img.decoding = 'async';
         img.onerror = ph;
