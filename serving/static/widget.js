@@ -138,7 +138,9 @@
     }).format(p);
   }
 
-  var CSS = ':host{display:block;min-height:var(--uit-min-height,0)}:host([hidden]){display:none}' +
+  // The default reservation is one row of the default theme (343 px) plus room for a scrollbar: from its first
+  // frame to the answer the element keeps one height, even where the host reserves nothing.
+  var CSS = ':host{display:block;min-height:var(--uit-min-height,360px)}:host([hidden]){display:none}' +
     ':host([state=error]),:host([state=empty]){min-height:0}' +
     // all:initial cuts every inherited property, so host CSS (even !important on *) cannot leak in.
     '.r{all:initial;display:block;font:400 var(--uit-font-size,16px)/1.4 var(--uit-font,system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif);color:var(--uit-text,#1b1b1f);text-align:start}' +
