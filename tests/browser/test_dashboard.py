@@ -14,6 +14,7 @@ from recsys.marketing.experiments import Experiments
 from recsys.marketing.segments import Segments
 from serving.keys import KeyStore, Scope
 from tests.browser.conftest import SCREENSHOTS, Demo
+from tests.browser.screenshots import save_screenshot
 from tests.serving.world import NOW
 
 EXPERIMENT = {
@@ -63,8 +64,7 @@ def popular_event(demo: Demo) -> str:
 
 
 def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"dashboard-{name}.png"))
+    save_screenshot(SCREENSHOTS / f"dashboard-{name}.png", page.screenshot())
 
 
 def test_without_a_key_the_dashboard_asks_to_sign_in(desk: Page, demo: Demo, marketer: str) -> None:

@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, Page, Route
 
 from tests.browser.conftest import SCREENSHOTS, Demo, card_ids, wait_ready
 from tests.browser.hostpages import host_page, items
+from tests.browser.screenshots import save_screenshot
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
@@ -103,10 +104,10 @@ def test_screenshots_of_the_demo_site(browser: Browser, demo: Demo) -> None:
                 shots[f"demo-{kind}-{name}.png"] = page.screenshot(full_page=viewport is PHONE, animations="disabled")
         finally:
             context.close()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for file_name, png in shots.items():
         assert png.startswith(b"\x89PNG") and len(png) < 400_000
-        (SCREENSHOTS / file_name).write_bytes(png)
+        # Rewritten only when the picture changed, so a test run leaves the git tree clean.
+        save_screenshot(SCREENSHOTS / file_name, png)
 
 
 #: At the second frame after each ``state`` change (the change is painted by then): the element's height and
