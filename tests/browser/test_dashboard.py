@@ -99,4 +99,6 @@ def test_pages_render_with_charts_for_a_marketer(desk: Page, demo: Demo, markete
     desk.click("text=diversity-demo")
     desk.wait_for_selector("svg")
     assert desk.locator("svg").count() >= 2 and "control" in desk.content()
+    # Stamped with the server's clock, not the wall clock: the screenshot stays the same from run to run.
+    assert f"generated {NOW:%Y-%m-%d %H:%M} UTC" in desk.content()
     shot(desk, "experiment")
