@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from playwright.sync_api import Page, Route
@@ -77,7 +78,11 @@ def items(n: int = 4) -> list[dict[str, Any]]:
     return base[:n]
 
 
-def mock_api(page: Page, answer: list[dict[str, Any]]) -> list[str]:
+#: What a mocked API answers: fixed items, or items per request URL (``None``: an HTTP 500).
+Answer = list[dict[str, Any]] | Callable[[str], list[dict[str, Any]] | None]
+
+
+def mock_api(page: Page, answer: Answer) -> list[str]:
     """Answer every ``/v1/`` request of the page with ``answer`` (and CORS); returns the URLs asked."""
     asked: list[str] = []
 
@@ -87,7 +92,11 @@ def mock_api(page: Page, answer: list[dict[str, Any]]) -> list[str]:
         if route.request.method == "OPTIONS":
             route.fulfill(status=204, headers=headers)
             return
-        body = {"items": answer, "model_version": "m1", "cache_version": "c1", "source": "popular", "request_id": "r1"}
+        found = answer(route.request.url) if callable(answer) else answer
+        if found is None:
+            route.fulfill(status=500, headers=headers, content_type="application/json", body="{}")
+            return
+        body = {"items": found, "model_version": "m1", "cache_version": "c1", "source": "popular", "request_id": "r1"}
         route.fulfill(status=200, headers=headers, content_type="application/json", body=json.dumps(body))
 
     page.route("**/v1/**", fulfil)
