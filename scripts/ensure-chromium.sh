@@ -1,8 +1,9 @@
 # Sourced by ./dev.sh test: make sure a headless Chromium is available for the
 # browser tests (tests/browser). Uses $CHROMIUM_PATH when it points to an
 # executable, else a chromium already on PATH, else installs Debian's
-# `chromium` package. Exports CHROMIUM_PATH. Never fails the test command:
-# without a browser the browser tests skip with a reason.
+# `chromium` package. Exports CHROMIUM_PATH. Does not stop the script itself:
+# without a browser the browser tests fail under ./dev.sh test (it sets
+# RECSYS_REQUIRE_BROWSER=1), and skip with a reason when run by hand.
 
 find_chromium() {
     local candidate
@@ -28,7 +29,7 @@ if ! CHROMIUM_PATH=$(find_chromium); then
         && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null; then
         CHROMIUM_PATH=$(find_chromium) || CHROMIUM_PATH=""
     else
-        echo "could not install chromium; the browser tests will be skipped" >&2
+        echo "could not install chromium; the browser tests cannot run" >&2
         CHROMIUM_PATH=""
     fi
 fi

@@ -19,17 +19,17 @@
     nl: {
       loc: 'nl-BE', 'for-you': 'Voor jou', similar: 'Vergelijkbare evenementen', popular: 'Populair',
       near: 'Populair in de buurt', free: 'Gratis', until: 't.e.m.', loading: 'Aanbevelingen laden',
-      list: 'Aanbevolen evenementen', img: 'Beeld bij'
+      list: 'Aanbevolen evenementen'
     },
     fr: {
       loc: 'fr-BE', 'for-you': 'Pour vous', similar: 'Événements similaires', popular: 'Populaire',
       near: 'Populaire près de chez vous', free: 'Gratuit', until: "jusqu'au",
-      loading: 'Chargement des recommandations', list: 'Événements recommandés', img: 'Image de'
+      loading: 'Chargement des recommandations', list: 'Événements recommandés'
     },
     en: {
       loc: 'en-GB', 'for-you': 'For you', similar: 'Similar events', popular: 'Popular',
       near: 'Popular near you', free: 'Free', until: 'until', loading: 'Loading recommendations',
-      list: 'Recommended events', img: 'Image for'
+      list: 'Recommended events'
     }
   };
   // Attributes that describe one placement, never page-wide defaults.
@@ -138,7 +138,9 @@
     }).format(p);
   }
 
-  var CSS = ':host{display:block;min-height:var(--uit-min-height,0)}:host([hidden]){display:none}' +
+  // The default reservation is one row of the default theme (343 px) plus room for a scrollbar: from its first
+  // frame to the answer the element keeps one height, even where the host reserves nothing.
+  var CSS = ':host{display:block;min-height:var(--uit-min-height,360px)}:host([hidden]){display:none}' +
     ':host([state=error]),:host([state=empty]){min-height:0}' +
     // all:initial cuts every inherited property, so host CSS (even !important on *) cannot leak in.
     '.r{all:initial;display:block;font:400 var(--uit-font-size,16px)/1.4 var(--uit-font,system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif);color:var(--uit-text,#1b1b1f);text-align:start}' +
@@ -331,6 +333,10 @@
     var root = this.shadowRoot;
     root.textContent = '';
     var r = el('section', 'r');
+    // Screen readers pronounce the list in its own language when it is not the page's.
+    var lang = this._lang();
+    var around = this.closest('[lang]');
+    if (!around || around.lang.slice(0, 2).toLowerCase() !== lang) r.lang = lang;
     var h = headingText(this, t);
     var hid = 'h';
     var head = el('h2', h ? '' : 'vh', h || t.list);
@@ -396,7 +402,8 @@
       var src = safeUrl(item.image_url);
       if (src) {
         var img = el('img');
-        img.alt = t.img + ' ' + (item.title || '');
+        // Decorative: the title is in the same link, so a description would only repeat it.
+        img.alt = '';
         img.loading = 'lazy';
         img.decoding = 'async';
         img.onerror = ph;
@@ -427,7 +434,8 @@
       placement: placement, request_id: data.request_id, model_version: data.model_version, source: data.source
     };
     list.addEventListener('click', function (ev) { self._click(ev); });
-    list.addEventListener('auxclick', function (ev) { self._click(ev); });
+    // auxclick also fires for the right button (context menu): only a middle click opens the event.
+    list.addEventListener('auxclick', function (ev) { if (ev.button === 1) self._click(ev); });
     self._observe(list);
     emit(self, 'load', { count: items.length, source: data.source, modelVersion: data.model_version });
   };

@@ -3,7 +3,9 @@
 The Chromium executable comes from ``$CHROMIUM_PATH`` (``scripts/ensure-chromium.sh``
 installs Debian's package and exports it), else from ``PATH``; Playwright only
 drives it (no ``playwright install`` downloads). Without a browser every test
-that needs one is skipped with the reason.
+that needs one is skipped with the reason, unless ``RECSYS_REQUIRE_BROWSER``
+is set (``./dev.sh test`` sets it): then they fail, so a green test run means
+the browser tests ran.
 
 Two servers run for the whole session: the API with the demo site
 (``create_app``, uvicorn in a thread, over a private data folder) and a plain
@@ -22,17 +24,20 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.serving.world import NOW, build_world
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 WIDGET_JS = PROJECT_ROOT / "serving" / "static" / "widget.js"
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+#: Set (to anything but ``0``) by ``./dev.sh test``: no Chromium fails the browser tests instead of skipping them.
+REQUIRE_BROWSER = "RECSYS_REQUIRE_BROWSER"
 
 
 def chromium_path() -> str | None:
@@ -237,26 +242,38 @@ def demo(world_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         server.stop()
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Headless Chromium (skips when none is installed)."""
+def browser_unavailable(reason: str) -> NoReturn:
+    """Skip for ``reason``, or fail when ``$RECSYS_REQUIRE_BROWSER`` says the browser tests must run."""
+    if os.environ.get(REQUIRE_BROWSER, "") not in ("", "0"):
+        pytest.fail(f"{reason} ({REQUIRE_BROWSER} is set: the browser tests must run)", pytrace=False)
+    pytest.skip(reason)
+
+
+def launch_chromium(playwright: Playwright) -> Browser:
+    """Headless Chromium, or :func:`browser_unavailable` when there is none or it does not start."""
     executable = chromium_path()
     if executable is None:
-        pytest.skip(
+        browser_unavailable(
             "no Chromium found: run scripts/ensure-chromium.sh (installs Debian's chromium) or set CHROMIUM_PATH"
         )
+    try:
+        return playwright.chromium.launch(
+            executable_path=executable, headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+    except PlaywrightError as exc:
+        first_line = str(exc).strip().split("\n", 1)[0]
+        browser_unavailable(f"Chromium at {executable} did not start: {first_line}")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium (skips, or fails under ``$RECSYS_REQUIRE_BROWSER``, when it cannot start)."""
     with sync_playwright() as playwright:
-        launched = _launch(playwright, executable)
+        launched = launch_chromium(playwright)
         try:
             yield launched
         finally:
             launched.close()
-
-
-def _launch(playwright: Playwright, executable: str) -> Browser:
-    return playwright.chromium.launch(
-        executable_path=executable, headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"]
-    )
 
 
 @dataclass

@@ -20,6 +20,8 @@ from recsys.marketing.segments import Segments
 from recsys.marketing.simulation import SimulationConfig, SimulationResult, simulate_experiment
 from serving.keys import KeyStore, Scope
 from tests.browser.conftest import SCREENSHOTS, Demo
+from tests.browser.screenshots import save_screenshot
+from tests.serving.world import NOW
 
 SIMULATED = "popularity-vs-als"
 
@@ -61,8 +63,7 @@ def popular_event(demo: Demo) -> str:
 
 
 def shot(page: Page, name: str, *, full_page: bool = False) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"dashboard-{name}.png"), full_page=full_page)
+    save_screenshot(SCREENSHOTS / f"dashboard-{name}.png", page.screenshot(full_page=full_page))
 
 
 def sign_in(page: Page, key: str) -> None:
@@ -127,6 +128,8 @@ def test_the_simulated_experiment_shows_its_built_in_difference_and_interval(
         assert f"{test.difference * 100:+.2f} pp" in text, metric  # the measured one
         assert f"[{test.low * 100:+.2f}, {test.high * 100:+.2f}]" in text, metric  # its interval
         assert built_in > 0 and test.low > 0, metric  # built in to win, and the interval excludes zero
+    # Stamped with the server's clock, not the wall clock: the screenshot stays the same from run to run.
+    assert f"generated {NOW:%Y-%m-%d %H:%M} UTC" in desk.content()
     shot(desk, "experiment", full_page=True)
 
     back = desk.locator("a", has_text="Back to the dashboard")

@@ -1,13 +1,17 @@
-"""Phone to desktop: responsive rows, contrast, and the screenshots in docs/screenshots/."""
+"""Phone to desktop: responsive rows, no layout shift, contrast, and the screenshots in docs/screenshots/."""
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, Route
 
 from tests.browser.conftest import SCREENSHOTS, Demo, card_ids, wait_ready
+from tests.browser.hostpages import host_page, items
+from tests.browser.screenshots import save_screenshot
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
@@ -100,7 +104,50 @@ def test_screenshots_of_the_demo_site(browser: Browser, demo: Demo) -> None:
                 shots[f"demo-{kind}-{name}.png"] = page.screenshot(full_page=viewport is PHONE, animations="disabled")
         finally:
             context.close()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for file_name, png in shots.items():
         assert png.startswith(b"\x89PNG") and len(png) < 400_000
-        (SCREENSHOTS / file_name).write_bytes(png)
+        # Rewritten only when the picture changed, so a test run leaves the git tree clean.
+        save_screenshot(SCREENSHOTS / file_name, png)
+
+
+#: At the second frame after each ``state`` change (the change is painted by then): the element's height and
+#: where the host's paragraph below it sits; and every layout shift with its time.
+SHIFT_PROBE = """window.__frames = []; window.__shifts = [];
+new MutationObserver(ms => { for (const m of ms) if (m.target.tagName === 'UIT-RECOMMENDATIONS') {
+    const [el, state] = [m.target, m.target.getAttribute('state')];
+    requestAnimationFrame(() => requestAnimationFrame(() => window.__frames.push({state, at: performance.now(),
+        height: el.offsetHeight, below: document.querySelector('#host-after').getBoundingClientRect().top + scrollY}))); } })
+  .observe(document, {subtree: true, attributes: true, attributeFilter: ['state']});
+new PerformanceObserver(list => { for (const e of list.getEntries()) window.__shifts.push([e.startTime, e.value]); })
+  .observe({type: 'layout-shift', buffered: true});"""
+
+
+def test_script_tag_alone_reserves_a_row_while_loading_so_nothing_below_moves(page: Page, demo: Demo) -> None:
+    def slow_api(route: Route) -> None:
+        # Slow enough that the loading placeholders are on screen for many frames; fewer cards than asked for.
+        time.sleep(0.4)
+        headers = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "X-API-Key, Content-Type"}
+        body = {"items": items(3), "model_version": "m1", "source": "popular", "request_id": "r1"}
+        route.fulfill(status=200, headers=headers, content_type="application/json", body=json.dumps(body))
+
+    page.route("**/v1/**", slow_api)
+    page.add_init_script(SHIFT_PROBE)
+    # A plain page with the script tag alone where the list belongs: no CSS of the host reserves anything.
+    tag = f'<script src="{demo.url}/widget.js" data-key="k" data-placement="popular" data-n="4" async></script>'
+    page.goto(host_page(demo, "/script-tag-only.html", widget=tag, script=""))
+    wait_ready(page)
+    page.wait_for_timeout(300)
+    frames: list[dict[str, Any]] = page.evaluate("window.__frames")
+    assert [f["state"] for f in frames] == ["loading", "ready"]
+    loading, ready = frames
+    # The default reservation (--uit-min-height: one 343 px row and room for a scrollbar), from the first frame on.
+    assert loading["height"] == 360 and ready["height"] == loading["height"]
+    assert (
+        page.evaluate("document.querySelector('#host-after').getBoundingClientRect().top + scrollY") == (ready["below"])
+    )
+    assert ready["below"] == loading["below"]
+    inner = page.eval_on_selector("uit-recommendations", "el => el.shadowRoot.querySelector('section').offsetHeight")
+    assert 0 < inner <= ready["height"]
+    # Once the placeholders are painted, no layout shift at all (before the script only host CSS can help).
+    later = [value for at, value in page.evaluate("window.__shifts") if at > loading["at"]]
+    assert later == []
