@@ -74,17 +74,19 @@ class VersionMemo:
         """Cards of ``event_ids`` known to the version; only those not read before go to ``read``."""
         memo = self._memo(version)
         held = memo.cards
-        missing = [e for e in dict.fromkeys(event_ids) if e not in held]
-        if missing:
-            fetched = read(missing)
-            if len(held) + len(missing) > MAX_CARDS:
-                held.clear()
-                memo.table = CardTable()
-            new = [card for card in fetched if card is not None]
-            for card in new:
-                held[card.event_id] = card
-            memo.table.add(new)
-        return {e: held[e] for e in event_ids if e in held}
+        found = {e: card for e in event_ids if (card := held.get(e)) is not None}
+        missing = [] if len(found) == len(event_ids) else [e for e in dict.fromkeys(event_ids) if e not in found]
+        if not missing:
+            return found
+        fetched = read(missing)
+        if len(held) + len(missing) > MAX_CARDS:
+            held.clear()
+            memo.table = CardTable()
+        new = [card for card in fetched if card is not None]
+        for card in new:
+            held[card.event_id] = found[card.event_id] = card
+        memo.table.add(new)
+        return found
 
     def table(self, version: str) -> CardTable:
         """The numeric rows of the cards read from ``version`` so far."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -531,6 +532,6 @@ class Pipeline:
         if fallback:
             metrics.fallback_answers.inc()
         metrics.answer_sources.labels(source).inc()
-        for item in ranked:
-            metrics.item_sources.labels(item.source).inc()
+        for item_source, count in Counter(item.source for item in ranked).items():
+            metrics.item_sources.labels(item_source).inc(count)
         return Answer(ranked, source, engine.version if engine is not None else None, version)

@@ -186,13 +186,15 @@ class ServingState:
     def cards(self, version: str | None, event_ids: Sequence[str]) -> dict[str, EventCard]:
         """Cards by id: live cards first, then the version's (memory, then the cache)."""
         found: dict[str, EventCard] = {}
-        rest: list[str] = []
-        for event_id in event_ids:
-            live = self.live.get(event_id)
-            if live is not None:
-                found[event_id] = live
-            else:
-                rest.append(event_id)
+        rest: Sequence[str] = event_ids
+        if self.live:
+            rest = []
+            for event_id in event_ids:
+                live = self.live.get(event_id)
+                if live is not None:
+                    found[event_id] = live
+                else:
+                    rest.append(event_id)
         if rest and version is not None:
             found.update(
                 self.memo.cards(
