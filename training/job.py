@@ -38,6 +38,7 @@ from recsys.evaluation.evaluate import EvaluationResult, evaluate_scorer, sample
 from recsys.evaluation.split import TemporalSplit, cutoff_before_end, temporal_split, to_us
 from recsys.models.base import Recommender
 from recsys.models.data import TrainingData
+from recsys.models.ease import TooManyEventsError
 from recsys.stores.batches import InteractionArrays
 from recsys.stores.workspace import Workspace
 from training.config import ConfigError, TrainConfig, build_weighting
@@ -146,6 +147,9 @@ def train(workspace: Workspace, config: TrainConfig, progress: Progress = no_pro
     ------
     TrainingError
         When the data has no usable hold-out or nothing to learn from.
+    ConfigError
+        When the data shows a model's setting to be wrong (a range checked at
+        fit time, or more events than an EASE model's ``max_items``).
 
     """
     steps = _Steps(progress, _step_count(config))
@@ -336,6 +340,15 @@ def _fit_all(steps: _Steps, config: TrainConfig, data: TrainingData, label: str)
             if exc.field.split(".")[0] in model.get_params():
                 raise ConfigError(f"models.{spec.name}.{exc.field}", exc.problem, config.source) from exc
             raise TrainingError(f"cannot fit {spec.name}: {exc}") from exc
+        except TooManyEventsError as exc:
+            # A size limit the data outgrew: the setting to change (or the model to drop) is in the config.
+            raise ConfigError(
+                f"models.{spec.name}.max_items",
+                f"{spec.model} cannot fit {exc.n_events:,} events with interactions{label}: "
+                f"max_items is {exc.max_items:,}; raise it if the memory is there (about 2.5 * 8 * n² bytes), "
+                f"or drop models.{spec.name} from the config",
+                config.source,
+            ) from exc
     return models
 
 

@@ -80,6 +80,13 @@ def test_errors_name_the_problem(season: Path, tmp_path: Path) -> None:
     raw["models"]["hybrid"]["transfer_weight"] = 2.0  # the model checks this range when it fits
     with pytest.raises(ConfigError, match="models.hybrid.transfer_weight: must lie in"):
         run(season, raw)
+    dense = copy.deepcopy(FAST_CONFIG)
+    dense["models"] = {"item-based": {"model": "ease", "max_items": 10}}
+    del dense["ranker"]
+    with pytest.raises(
+        ConfigError, match=r"models\.item-based\.max_items: ease cannot fit [\d,]+ events .*max_items is 10;"
+    ):
+        run(season, dense)
     with pytest.raises(TrainingError, match="holds no interactions"):
         run(tmp_path / "empty")
     far = copy.deepcopy(FAST_CONFIG)
