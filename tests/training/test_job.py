@@ -64,6 +64,23 @@ def test_train_writes_an_evaluated_artifact_and_is_deterministic(season: Path) -
     assert not first.promoted and ArtifactRegistry(season / "artifacts").active_version("fast") is None
 
 
+def test_on_the_cold_start_slice_the_hybrid_finds_new_events_that_als_cannot_score(season: Path) -> None:
+    raw = copy.deepcopy(FAST_CONFIG)
+    raw["models"] = {key: FAST_CONFIG["models"][key] for key in ("als", "hybrid")}
+    del raw["ranker"]
+    result, _ = run(season, raw)
+    assert result.split["cold_candidates"] > 0 and result.metrics["hybrid"]["cold/users"] > 0
+    assert result.metrics["als"]["cold/recall@50"] == 0.0 < result.metrics["hybrid"]["cold/recall@50"]
+    # The same seen from the models: events without a training interaction are -inf to ALS, scored by the hybrid.
+    als, hybrid = (result.artifact.load_model(name) for name in ("als", "hybrid"))
+    cold = np.flatnonzero(np.diff(als.seen_.tocsc().indptr) == 0)
+    assert len(cold) > 0
+    user = als.users_.id_of(0)
+    als_scores, hybrid_scores = als.user_scores(user), hybrid.user_scores(user)
+    assert als_scores is not None and hybrid_scores is not None
+    assert np.isneginf(als_scores[cold]).all() and np.isfinite(hybrid_scores[cold]).all()
+
+
 def test_promote_and_als_only_without_ranker(season: Path) -> None:
     raw = copy.deepcopy(FAST_CONFIG)
     raw["models"] = {"als": {"factors": 8, "iterations": 3}}
