@@ -10,12 +10,17 @@ import pytest
 
 from features.ranking import RANKING_FEATURES
 from recsys.artifacts import ArtifactRegistry
+from recsys.domain.interactions import InteractionKind
+from recsys.evaluation.split import MIN_RATING, RELEVANT_KINDS, TemporalSplit
 from recsys.stores.workspace import Workspace
 from tests.training.conftest import FAST_CONFIG
+from training import job
 from training.config import ConfigError, parse_config
 from training.job import TrainingError, train
 from training.ranker import LearnedRanker
-from training.ranking_data import RankingInputs
+from training.ranking_data import RankerExamples, RankingInputs, RankingSetup, ranker_examples
+
+DAY_US = 86_400 * 1_000_000
 
 
 def run(folder: Path, raw: dict[str, Any] = FAST_CONFIG, **changes: Any) -> Any:
@@ -79,6 +84,47 @@ def test_on_the_cold_start_slice_the_hybrid_finds_new_events_that_als_cannot_sco
     als_scores, hybrid_scores = als.user_scores(user), hybrid.user_scores(user)
     assert als_scores is not None and hybrid_scores is not None
     assert np.isneginf(als_scores[cold]).all() and np.isfinite(hybrid_scores[cold]).all()
+
+
+def test_the_ranker_learns_from_labels_of_the_window_before_the_cutoff_only(
+    season: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    captured: list[tuple[RankingSetup, TemporalSplit, RankerExamples]] = []
+
+    def spy(setup: RankingSetup, split: TemporalSplit, *args: Any) -> RankerExamples:
+        examples = ranker_examples(setup, split, *args)
+        captured.append((setup, split, examples))
+        return examples
+
+    monkeypatch.setattr(job, "ranker_examples", spy)
+    result, _ = run(season)
+    ((setup, inner, examples),) = captured
+    cutoff = result.split["cutoff_us"]
+    window_start = cutoff - FAST_CONFIG["split"]["ranker_days"] * DAY_US
+    assert (inner.cutoff_us, inner.until_us) == (window_start, cutoff)
+    # The models that chose the candidates learnt from before the window only.
+    assert inner.train.timestamps_us.max() < window_start and setup.data.reference_time_us == window_start
+
+    # Each label, recomputed from the raw log: a relevant interaction with the event inside the window.
+    with Workspace(season) as workspace:
+        log = workspace.interactions.export_arrays()
+    kinds, stamps = log.kinds, log.timestamps_us
+    relevant = np.isin(kinds, [int(k) for k in RELEVANT_KINDS]) | (
+        (kinds == InteractionKind.RATING) & (log.values >= MIN_RATING)
+    )
+
+    def pairs(mask: np.ndarray) -> set[tuple[str, str]]:
+        return set(zip(log.user_ids[log.user_codes[mask]], log.event_ids[log.event_codes[mask]], strict=True))
+
+    in_window = pairs(relevant & (stamps >= window_start) & (stamps < cutoff))
+    after_cutoff = pairs(relevant & (stamps >= cutoff))
+    rows = list(
+        zip(setup.data.users.ids_of(examples.user_idx), setup.data.events.ids_of(examples.event_idx), strict=True)
+    )
+    assert len(rows) == len(examples.rows) > 0 and examples.labels.sum() > 0
+    np.testing.assert_array_equal(examples.labels, [pair in in_window for pair in rows])
+    # Candidates that became relevant only after the cutoff are there, labelled 0: the hold-out does not leak in.
+    assert any(pair in after_cutoff and pair not in in_window for pair in rows)
 
 
 def test_promote_and_als_only_without_ranker(season: Path) -> None:
