@@ -63,7 +63,7 @@ import scipy.sparse as sp
 from features.bands import AGE_BANDS, PRICE_BANDS, TIMES_OF_DAY, age_band_matrix, price_band, time_of_day
 from features.local_time import is_weekend, local_weekday_hour
 from features.regions import REGIONS, region_codes
-from features.tables import float_column, require_columns, string_column, time_column
+from features.tables import float_column, municipality_keys, require_columns, string_column, time_column
 from features.text import STEMMER_VERSION, analyze
 from recsys.domain.errors import InvalidFieldError, RecsysError
 from recsys.domain.events import WEEKDAYS, CalendarType
@@ -312,7 +312,7 @@ class ContentEncoder:
         vocabularies["text"] = terms
         for block in ("organizer", "venue", "production"):
             vocabularies[block] = _distinct_sorted(events.column(_ONE_HOT_COLUMNS[block]))
-        vocabularies["municipality"] = _distinct_sorted(_municipality_keys(events))
+        vocabularies["municipality"] = _distinct_sorted(municipality_keys(events))
         self.vocabularies_ = {block: vocabularies[block] for block in BLOCKS}
         self._value_sets, self._term_index = {}, None
         # Smoothed IDF (as scikit-learn's): never zero, so a term in every event still counts a little.
@@ -419,7 +419,7 @@ class ContentEncoder:
         if block in _ONE_HOT_COLUMNS:
             return _one_hot(_lookup(events.column(_ONE_HOT_COLUMNS[block]), self._value_set(block)))
         if block == "municipality":
-            return _one_hot(_lookup(_municipality_keys(events), self._value_set(block)))
+            return _one_hot(_lookup(municipality_keys(events), self._value_set(block)))
         if block == "region":
             return _one_hot(region_codes(events.column("postcode"), events.column("municipality")))
         if block == "price":
@@ -561,11 +561,6 @@ class ContentEncoder:
 def _distinct_sorted(column: pa.ChunkedArray | pa.Array) -> list[str]:
     values = pc.unique(pc.drop_null(column))
     return [str(v) for v in pc.take(values, pc.sort_indices(values)).to_pylist() if v]
-
-
-def _municipality_keys(events: pa.Table) -> pa.ChunkedArray:
-    # Lower-cased so that "Sint-Niklaas" and "SINT-NIKLAAS" are one place.
-    return pc.utf8_lower(pc.utf8_trim_whitespace(events.column("municipality")))
 
 
 def _lookup(column: pa.ChunkedArray | pa.Array, value_set: pa.Array) -> npt.NDArray[np.int64]:

@@ -126,6 +126,7 @@ def _grow_side(old: _Side, new: _Side, positions: IntArray, size: int) -> _Side:
         venue_idx=place(old.side.venue_idx, new.side.venue_idx, -1),
         production_idx=place(old.side.production_idx, new.side.production_idx, -1),
         region_idx=place(old.side.region_idx, new.side.region_idx, -1),
+        municipality_idx=place(old.side.municipality_idx, new.side.municipality_idx, -1),
         discipline_idx=place(old.side.discipline_idx, new.side.discipline_idx, -1),
         start_us=place(old.side.start_us, new.side.start_us, -1),
         lat=place(old.side.lat, new.side.lat, np.nan),
