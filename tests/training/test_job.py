@@ -39,6 +39,20 @@ def arrays_of(path: Path) -> dict[str, np.ndarray]:
     return found
 
 
+def assert_same_run(first: Any, second: Any) -> None:
+    """Two runs of one config on one data folder: the same metrics, version digest and fitted arrays."""
+    assert first.metrics == second.metrics
+    assert first.artifact.manifest["data_digest"] == second.artifact.manifest["data_digest"]
+    assert first.artifact.manifest["config_digest"] == second.artifact.manifest["config_digest"]
+    # A version is <time>-<digest of config and data>: two runs differ in time only.
+    assert first.artifact.version != second.artifact.version
+    assert first.artifact.version.rpartition("-")[2] == second.artifact.version.rpartition("-")[2]
+    a, b = arrays_of(first.artifact.path), arrays_of(second.artifact.path)
+    assert a.keys() == b.keys() and a
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
 def test_train_writes_an_evaluated_artifact_and_is_deterministic(season: Path) -> None:
     first, steps = run(season)
     second, _ = run(season)
@@ -48,12 +62,25 @@ def test_train_writes_an_evaluated_artifact_and_is_deterministic(season: Path) -
     assert first.best in first.metrics and first.primary == "ndcg@10"
     assert steps[-1][1] == steps[-1][2] and any(s[0] == "fit ranker" for s in steps)
     # Same data, config and seed: the same metrics and the same fitted arrays.
-    assert first.metrics == second.metrics
-    assert first.artifact.manifest["data_digest"] == second.artifact.manifest["data_digest"]
-    a, b = arrays_of(first.artifact.path), arrays_of(second.artifact.path)
-    assert a.keys() == b.keys()
-    for key in a:
-        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    assert_same_run(first, second)
+
+    # The other models, through the same job: BPR (seeded SGD), EASE, trending and item-kNN, the ranker on BPR.
+    others = copy.deepcopy(FAST_CONFIG)
+    others["models"] = {
+        "bpr": {"factors": 8, "iterations": 20},
+        "ease": {"l2": 100.0},
+        "trending": {"by": "region"},
+        "item-knn": {"k": 20},
+    }
+    others["ranker"] = {**FAST_CONFIG["ranker"], "base": "bpr"}
+    third, _ = run(season, others)
+    fourth, _ = run(season, others)
+    assert set(third.metrics) == {"bpr", "ease", "trending", "item-knn", "bpr+ranker"}
+    assert third.artifact.model_names == ["bpr", "ease", "trending", "item-knn"]
+    assert_same_run(third, fourth)
+    assert {key.split("/")[1] for key in arrays_of(third.artifact.path) if key.startswith("models/")} == set(
+        third.artifact.model_names
+    )
 
     artifact = first.artifact
     assert artifact.model_names == ["popularity", "als", "content", "hybrid"]
