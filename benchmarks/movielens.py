@@ -148,6 +148,7 @@ def with_genres(data: TrainingData, genres: dict[str, tuple[str, ...]]) -> Train
         venue_idx=missing,
         production_idx=missing,
         region_idx=missing,
+        municipality_idx=missing,
         discipline_idx=missing,
         start_us=np.full(len(ids), -1, dtype=np.int64),
         lat=np.full(len(ids), np.nan),

@@ -8,7 +8,8 @@ made of blocks:
 block             weight  columns
 ================  ======  =====================================================================
 ``text``          1.0     TF-IDF of the stemmed name (counted ``name_repeat`` times) and
-                          description, analysed in the event's main language (:mod:`.text`)
+                          description, analysed in the event's main language (:mod:`.text`),
+                          plus every nl/fr/en translation, each analysed in its own language
 ``type``          0.7     one-hot event type (publiq taxonomy; the discipline)
 ``theme``         0.5     the event's theme, plus the themes publiq suggests for its type as a
                           weak prior (together of norm ``suggested_theme_weight``)
@@ -63,12 +64,13 @@ import scipy.sparse as sp
 from features.bands import AGE_BANDS, PRICE_BANDS, TIMES_OF_DAY, age_band_matrix, price_band, time_of_day
 from features.local_time import is_weekend, local_weekday_hour
 from features.regions import REGIONS, region_codes
-from features.tables import float_column, require_columns, string_column, time_column
-from features.text import STEMMER_VERSION, analyze
+from features.tables import float_column, municipality_keys, require_columns, string_column, time_column
+from features.text import STEMMER_VERSION, analyze, normalise_language
 from recsys.domain.errors import InvalidFieldError, RecsysError
 from recsys.domain.events import WEEKDAYS, CalendarType
 from recsys.domain.taxonomy import default_taxonomy
 from recsys.models.base import NotFittedError
+from recsys.stores.batches import TRANSLATION_COLUMNS, TRANSLATION_LANGUAGES
 
 #: Every block, in column order.
 BLOCKS: Final = (
@@ -185,6 +187,13 @@ class ContentEncoder:
     block_weights : Mapping[str, float], optional
         Weights overriding :data:`DEFAULT_BLOCK_WEIGHTS` for the named blocks;
         a weight of 0 leaves the block out.
+    translations : bool
+        Also analyse the event's name and description in every other language
+        it has of nl, fr and en, each in its own language, into the same text
+        block; the table then needs the per-language columns
+        (:data:`recsys.stores.batches.TRANSLATION_COLUMNS`). An encoder saved
+        before this option existed loads with it off, so it encodes as it was
+        fitted.
 
     Attributes
     ----------
@@ -214,6 +223,7 @@ class ContentEncoder:
         name_repeat: int = 2,
         suggested_theme_weight: float = 0.3,
         block_weights: Mapping[str, float] | None = None,
+        translations: bool = True,
     ) -> None:
         self.max_text_features = max_text_features
         self.min_df = min_df
@@ -221,6 +231,7 @@ class ContentEncoder:
         self.name_repeat = name_repeat
         self.suggested_theme_weight = suggested_theme_weight
         self.block_weights = dict(block_weights) if block_weights is not None else None
+        self.translations = translations
         self._validate_params()
         self._value_sets: dict[str, pa.Array] = {}
         self._term_index: dict[str, int] | None = None
@@ -242,6 +253,8 @@ class ContentEncoder:
             raise InvalidFieldError(
                 "suggested_theme_weight", f"must be finite and at least 0, got {self.suggested_theme_weight!r}"
             )
+        if not isinstance(self.translations, bool):
+            raise InvalidFieldError("translations", f"must be true or false, got {self.translations!r}")
         for block, weight in (self.block_weights or {}).items():
             if block not in BLOCKS:
                 raise InvalidFieldError("block_weights", f"unknown block {block!r}; blocks are {list(BLOCKS)}")
@@ -257,6 +270,7 @@ class ContentEncoder:
             "name_repeat": self.name_repeat,
             "suggested_theme_weight": self.suggested_theme_weight,
             "block_weights": None if self.block_weights is None else dict(self.block_weights),
+            "translations": self.translations,
         }
 
     @property
@@ -295,7 +309,7 @@ class ContentEncoder:
             ``self``.
 
         """
-        require_columns(events, REQUIRED_COLUMNS)
+        self._require_columns(events)
         n = events.num_rows
         documents = self._documents(events)
         df: Counter[str] = Counter()
@@ -312,7 +326,7 @@ class ContentEncoder:
         vocabularies["text"] = terms
         for block in ("organizer", "venue", "production"):
             vocabularies[block] = _distinct_sorted(events.column(_ONE_HOT_COLUMNS[block]))
-        vocabularies["municipality"] = _distinct_sorted(_municipality_keys(events))
+        vocabularies["municipality"] = _distinct_sorted(municipality_keys(events))
         self.vocabularies_ = {block: vocabularies[block] for block in BLOCKS}
         self._value_sets, self._term_index = {}, None
         # Smoothed IDF (as scikit-learn's): never zero, so a term in every event still counts a little.
@@ -348,7 +362,7 @@ class ContentEncoder:
 
         """
         self._require_fitted()
-        require_columns(events, REQUIRED_COLUMNS)
+        self._require_columns(events)
         weights = self.weights
         n = events.num_rows
         # Every block as coordinates; one CSR at the end (scipy objects per block cost more than the work).
@@ -392,14 +406,33 @@ class ContentEncoder:
                 start += width
         return slices
 
+    def _require_columns(self, events: pa.Table) -> None:
+        require_columns(events, (*REQUIRED_COLUMNS, *(TRANSLATION_COLUMNS if self.translations else ())))
+
     def _documents(self, events: pa.Table) -> list[list[str]]:
+        """The terms of each event: its main-language text, then each other nl/fr/en translation in its language."""
         names = string_column(events, "name")
         descriptions = string_column(events, "description")
         languages = string_column(events, "main_language")
-        return [
+        documents = [
             analyze(name, lang) * self.name_repeat + analyze(description, lang)
             for name, description, lang in zip(names, descriptions, languages, strict=True)
         ]
+        if not self.translations:
+            return documents
+        mains = [normalise_language(lang) for lang in languages]
+        for lang in TRANSLATION_LANGUAGES:
+            own_names = string_column(events, f"name_{lang}")
+            own_descriptions = string_column(events, f"description_{lang}")
+            for i, (name, description) in enumerate(zip(own_names, own_descriptions, strict=True)):
+                if mains[i] == lang:
+                    continue  # the main text, analysed above
+                # A text equal to the main one is the main text standing in (LanguageMap.get falls back): once is enough.
+                if name and name != names[i]:
+                    documents[i] += analyze(name, lang) * self.name_repeat
+                if description and description != descriptions[i]:
+                    documents[i] += analyze(description, lang)
+        return documents
 
     def _value_set(self, block: str) -> pa.Array:
         # Built once per fitted encoder: serving encodes one fresh event at a time.
@@ -419,7 +452,7 @@ class ContentEncoder:
         if block in _ONE_HOT_COLUMNS:
             return _one_hot(_lookup(events.column(_ONE_HOT_COLUMNS[block]), self._value_set(block)))
         if block == "municipality":
-            return _one_hot(_lookup(_municipality_keys(events), self._value_set(block)))
+            return _one_hot(_lookup(municipality_keys(events), self._value_set(block)))
         if block == "region":
             return _one_hot(region_codes(events.column("postcode"), events.column("municipality")))
         if block == "price":
@@ -529,7 +562,8 @@ class ContentEncoder:
         if not isinstance(state, dict) or state.get("format") != FORMAT or state.get("version") != FORMAT_VERSION:
             raise EncoderFormatError(f"{path / STATE_JSON} is not a {FORMAT} version {FORMAT_VERSION} file")
         try:
-            encoder = cls(**state["params"])
+            # Saved before translations were analysed: keep encoding as it was fitted.
+            encoder = cls(**{"translations": False, **state["params"]})
             vocabularies = {block: [str(v) for v in state["vocabularies"][block]] for block in BLOCKS}
             n_events = int(state["n_events"])
         except (KeyError, TypeError, InvalidFieldError) as exc:
@@ -561,11 +595,6 @@ class ContentEncoder:
 def _distinct_sorted(column: pa.ChunkedArray | pa.Array) -> list[str]:
     values = pc.unique(pc.drop_null(column))
     return [str(v) for v in pc.take(values, pc.sort_indices(values)).to_pylist() if v]
-
-
-def _municipality_keys(events: pa.Table) -> pa.ChunkedArray:
-    # Lower-cased so that "Sint-Niklaas" and "SINT-NIKLAAS" are one place.
-    return pc.utf8_lower(pc.utf8_trim_whitespace(events.column("municipality")))
 
 
 def _lookup(column: pa.ChunkedArray | pa.Array, value_set: pa.Array) -> npt.NDArray[np.int64]:

@@ -10,7 +10,8 @@ an empty content row, so models never index out of range.
 Categorical codes are positions in sorted vocabularies, so they do not
 depend on the order of the table: organisers, venues and productions over
 the distinct ids in the table; disciplines (event types) over the publiq
-taxonomy plus any other type in the table; regions over the fixed
+taxonomy plus any other type in the table; municipalities over the distinct
+names in the table, trimmed and lower-cased; regions over the fixed
 :data:`features.regions.REGIONS`.
 """
 
@@ -27,7 +28,7 @@ import scipy.sparse as sp
 
 from features.content import ContentEncoder
 from features.regions import region_codes
-from features.tables import MISSING_TIME, float_column, require_columns, time_column
+from features.tables import MISSING_TIME, float_column, municipality_keys, require_columns, time_column
 from recsys.domain.taxonomy import default_taxonomy
 from recsys.models.data import EventSide
 from recsys.vocabulary import IdVocabulary
@@ -157,6 +158,9 @@ def build_event_side(
         venue_idx=_scatter(codes("location_id"), positions, n, -1),
         production_idx=_scatter(codes("production_id"), positions, n, -1),
         region_idx=_scatter(region_codes(table.column("postcode"), table.column("municipality")), positions, n, -1),
+        municipality_idx=_scatter(
+            _codes(municipality_keys(table), None, municipality_keys(reference)), positions, n, -1
+        ),
         discipline_idx=_scatter(codes("type_id", taxonomy_types), positions, n, -1),
         start_us=_scatter(time_column(table, "start"), positions, n, MISSING_TIME),
         lat=_scatter(float_column(table, "lat"), positions, n, np.nan),

@@ -24,6 +24,15 @@ def require_columns(table: pa.Table, columns: Iterable[str], what: str = "events
         raise InvalidFieldError(what, f"the table lacks the column(s) {missing}")
 
 
+def municipality_keys(table: pa.Table) -> pa.ChunkedArray:
+    """The ``municipality`` column trimmed and lower-cased, so that "Sint-Niklaas" and "SINT-NIKLAAS" are one place.
+
+    An empty name becomes null (no municipality).
+    """
+    keys = pc.utf8_lower(pc.utf8_trim_whitespace(table.column("municipality")))
+    return pc.if_else(pc.equal(keys, ""), pa.scalar(None, pa.string()), keys)
+
+
 def float_column(table: pa.Table, name: str) -> npt.NDArray[np.float64]:
     """A numeric or boolean column as float64, NaN for nulls."""
     column = table.column(name)

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, Final, Protocol, runtime_checkable
 
 import numpy as np
+import numpy.typing as npt
 
 from recsys.domain.errors import RecsysError
 from recsys.models.base import Recommender
@@ -211,6 +212,11 @@ def _check_name(name: str) -> str:
     return name
 
 
+def _version_digest(digest_of_config: str, digest_of_data: str) -> str:
+    """The digest a version name ends in: of the config and the training data together."""
+    return hashlib.sha256(f"{digest_of_config}:{digest_of_data}".encode()).hexdigest()
+
+
 def _new_version(digest: str, created: dt.datetime) -> str:
     return f"{created:%Y%m%dT%H%M%S}{created.microsecond // 1000:03d}Z-{digest[:12]}"
 
@@ -279,11 +285,13 @@ def load_artifact(path: Path) -> Artifact:
     """Open an artefact version after checking its manifest and every file.
 
     Checks: the manifest parses and has every key with the supported format
-    version; its name and version match the folder; every listed file exists
-    with the recorded size and sha256 and no unlisted file is present; every
-    ``.npz`` holds exactly the recorded arrays with their shapes and dtypes;
-    the vocabularies have the recorded sizes, and every ``users``/``events``
-    array of a component has the vocabulary's length.
+    version; its name and version match the folder; the config digest is
+    the digest of the recorded config, and the version name ends in the
+    digest of the config and data digests; every listed file exists with the
+    recorded size and sha256 and no unlisted file is present; every ``.npz``
+    holds exactly the recorded arrays with their shapes and dtypes; the
+    vocabularies have the recorded sizes, and every ``users``/``events`` array
+    of a component holds the vocabulary's ids in the vocabulary's order.
 
     Raises
     ------
@@ -302,8 +310,10 @@ def load_artifact(path: Path) -> Artifact:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ArtifactError(manifest_path, f"unreadable: {exc}") from exc
     _check_manifest(path, manifest)
+    _check_digests(path, manifest)
     _check_files(path, manifest["files"])
     _check_vocabularies(path, manifest)
+    _check_ids(path, manifest)
     return Artifact(path=path, manifest=manifest)
 
 
@@ -325,6 +335,28 @@ def _check_manifest(path: Path, manifest: Any) -> None:
     for key in ("components", "files", "vocabularies", "metrics", "libraries"):
         if not isinstance(manifest[key], dict):
             raise ArtifactError(where, f"{key!r} is not a JSON object")
+
+
+def _check_digests(path: Path, manifest: dict[str, Any]) -> None:
+    """The config digest matches the config, and the version's suffix matches both digests."""
+    where = path / MANIFEST_FILE
+    if not isinstance(manifest["config"], dict):
+        raise ArtifactError(where, "'config' is not a JSON object")
+    recorded = manifest["config_digest"]
+    actual = config_digest(manifest["config"])
+    if recorded != actual:
+        raise ArtifactError(
+            where,
+            f"config_digest {str(recorded)[:16]}... does not match the recorded config (sha256 {actual[:16]}...): "
+            "the config was changed after training",
+        )
+    suffix = str(manifest["version"]).rpartition("-")[2]
+    expected = _version_digest(actual, str(manifest["data_digest"]))[:12]
+    if suffix != expected:
+        raise ArtifactError(
+            where,
+            f"version {manifest['version']!r} ends in {suffix!r}, but its config and data digests give {expected!r}",
+        )
 
 
 def _check_files(path: Path, files: dict[str, Any]) -> None:
@@ -384,6 +416,39 @@ def _check_vocabularies(path: Path, manifest: dict[str, Any]) -> None:
                     path / relative,
                     f"holds {arrays[key]['shape'][0]} {key}, the artefact's vocabulary has {sizes[key]}",
                 )
+
+
+def _check_ids(path: Path, manifest: dict[str, Any]) -> None:
+    """Every component's ``users``/``events`` arrays hold the artefact's ids in the same order (not only as many)."""
+    vocab_path = path / VOCABULARIES_FILE
+    try:
+        with np.load(vocab_path, allow_pickle=False) as stored:
+            vocabularies = {key: stored[key] for key in ("users", "events")}
+    except (KeyError, OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise ArtifactError(vocab_path, f"is not a readable vocabulary file: {exc}") from exc
+    for relative, entry in sorted(manifest["files"].items()):
+        keys = [k for k in ("users", "events") if k in entry.get("arrays", {})]
+        if relative == VOCABULARIES_FILE or not keys:
+            continue
+        try:
+            with np.load(path / relative, allow_pickle=False) as stored:
+                for key in keys:
+                    _compare_ids(path / relative, key, stored[key], vocabularies[key])
+        except (KeyError, OSError, ValueError, zipfile.BadZipFile) as exc:
+            raise ArtifactError(path / relative, f"is not a readable .npz: {exc}") from exc
+
+
+def _compare_ids(file: Path, key: str, found: npt.NDArray[Any], expected: npt.NDArray[Any]) -> None:
+    if found.shape == expected.shape and np.array_equal(found, expected):
+        return
+    if found.shape != expected.shape:
+        raise ArtifactError(file, f"holds {found.shape[0]} {key}, the artefact's vocabulary has {expected.shape[0]}")
+    first = int(np.flatnonzero(found != expected)[0])
+    raise ArtifactError(
+        file,
+        f"{key} differ from the artefact's {VOCABULARIES_FILE}: position {first} holds {str(found[first])!r}, "
+        f"the vocabulary {str(expected[first])!r}",
+    )
 
 
 # -- the registry -----------------------------------------------------------------------------------
@@ -460,7 +525,7 @@ class ArtifactRegistry:
         folder.mkdir(parents=True, exist_ok=True)
         created = (created or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
         digest_of_config = config_digest(config)
-        digest = hashlib.sha256(f"{digest_of_config}:{data_digest}".encode()).hexdigest()
+        digest = _version_digest(digest_of_config, data_digest)
         version = _new_version(digest, created)
         while (folder / version).exists():  # two writes in one millisecond
             created += dt.timedelta(milliseconds=1)
@@ -492,6 +557,7 @@ class ArtifactRegistry:
             # Refuse an inconsistent version before it is visible (e.g. a model of other vocabularies).
             # The checksums were taken from these very files a moment ago; hashing again would only cost time.
             _check_vocabularies(staging, manifest)
+            _check_ids(staging, manifest)
             _fsync_tree(staging)
             os.rename(staging, folder / version)
             _fsync_dir(folder)

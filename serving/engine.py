@@ -126,6 +126,7 @@ def _grow_side(old: _Side, new: _Side, positions: IntArray, size: int) -> _Side:
         venue_idx=place(old.side.venue_idx, new.side.venue_idx, -1),
         production_idx=place(old.side.production_idx, new.side.production_idx, -1),
         region_idx=place(old.side.region_idx, new.side.region_idx, -1),
+        municipality_idx=place(old.side.municipality_idx, new.side.municipality_idx, -1),
         discipline_idx=place(old.side.discipline_idx, new.side.discipline_idx, -1),
         start_us=place(old.side.start_us, new.side.start_us, -1),
         lat=place(old.side.lat, new.side.lat, np.nan),
@@ -359,6 +360,24 @@ class Engine:
         """
         if self.ranker is None or not event_ids:
             return None
+        rows = self.ranking_rows(
+            facts=facts, now_us=now_us, history_ids=history_ids, event_ids=event_ids, columns=columns
+        )
+        return np.asarray(self.ranker.predict(rows), dtype=np.float64)
+
+    def ranking_rows(
+        self,
+        *,
+        facts: UserFacts,
+        now_us: int,
+        history_ids: Sequence[str],
+        event_ids: Sequence[str],
+        columns: Mapping[str, FloatArray],
+    ) -> npt.NDArray[np.float32]:
+        """The ranker's feature rows of one request's candidates (what :meth:`rank` scores; parameters as there).
+
+        Built by :func:`features.ranking.ranking_rows`, the function training builds its rows with.
+        """
         with self._lock:
             state = self._side
             vocabulary = self.base.events_
@@ -373,8 +392,7 @@ class Engine:
             history_event_idx=history[history >= 0] if len(history_ids) else None,
         )
         model_scores = {key: values for key, values in columns.items() if key in SCORE_MODELS}
-        rows = ranking_rows(context, idx, state.side, model_scores, state.popularity, offer=state.offer)
-        return np.asarray(self.ranker.predict(rows), dtype=np.float64)
+        return ranking_rows(context, idx, state.side, model_scores, state.popularity, offer=state.offer)
 
     # -- changes --
 

@@ -120,6 +120,39 @@ def corrupt_shape(folder: Path) -> None:
     (folder / "manifest.json").write_text(json.dumps(manifest))
 
 
+def fix_checksum(folder: Path, relative: str) -> None:
+    """Record a rewritten file's size and sha256, so that only a deeper check can catch the change."""
+    from recsys.artifacts import _describe_file
+
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"][relative] = _describe_file(folder / relative)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def edit_config(folder: Path) -> None:
+    # The config changes, its digest (and the version name) stay as they were.
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["config"]["shrink"] = 9.0
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def edit_config_and_digest(folder: Path) -> None:
+    # Consistent config and digest, but the version name was made from other digests.
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["config"]["shrink"] = 9.0
+    manifest["config_digest"] = config_digest(manifest["config"])
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def swap_event_ids(folder: Path) -> None:
+    path = folder / "vocabularies.npz"
+    with np.load(path) as stored:
+        users, events = stored["users"], stored["events"].copy()
+    events[[0, 1]] = events[[1, 0]]
+    np.savez(path, users=users, events=events)
+    fix_checksum(folder, "vocabularies.npz")
+
+
 def corrupt_vocabulary(folder: Path) -> None:
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["vocabularies"]["events"] = 5
@@ -135,6 +168,9 @@ def corrupt_vocabulary(folder: Path) -> None:
         (lambda f: (f / "weights" / "meta.json").write_text("{}\n"), "meta.json: has 3 bytes"),
         (corrupt_shape, "state__bias' has shape [2]"),
         (corrupt_vocabulary, "vocabularies.npz: events do not have the 5 ids"),
+        (edit_config, "manifest.json: config_digest .* does not match the recorded config"),
+        (edit_config_and_digest, "manifest.json: version .* but its config and data digests give"),
+        (swap_event_ids, "models/bias/state.npz: events differ from the artefact's vocabularies.npz: position 0"),
         (lambda f: (f / "manifest.json").write_text("{"), "manifest.json: unreadable"),
         (lambda f: (f / "manifest.json").unlink(), "manifest.json: missing"),
     ],
@@ -162,6 +198,22 @@ def test_models_with_other_vocabulary_sizes_are_refused_before_anything_is_visib
             components={},
             users=USERS,
             events=IdVocabulary(["e1", "e2", "e3"], "event"),
+            config={},
+            data_digest="x",
+            metrics={},
+        )
+    assert list((tmp_path / "demo").iterdir()) == []
+
+
+def test_models_with_the_same_ids_in_another_order_are_refused_before_anything_is_visible(tmp_path: Path) -> None:
+    registry = ArtifactRegistry(tmp_path)
+    with pytest.raises(ArtifactError, match="users differ from the artefact's vocabularies.npz: position 0 holds 'u1'"):
+        registry.write(
+            "demo",
+            models={"bias": fitted()},
+            components={},
+            users=IdVocabulary(["u2", "u1", "u3"], "user"),
+            events=EVENTS,
             config={},
             data_digest="x",
             metrics={},

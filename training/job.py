@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Final, TypeVar
 
-import numpy as np
 import pyarrow as pa
 
 from features.content import ContentEncoder
@@ -38,11 +37,12 @@ from recsys.evaluation.evaluate import EvaluationResult, evaluate_scorer, sample
 from recsys.evaluation.split import TemporalSplit, cutoff_before_end, temporal_split, to_us
 from recsys.models.base import Recommender
 from recsys.models.data import TrainingData
+from recsys.models.ease import TooManyEventsError
 from recsys.stores.batches import InteractionArrays
 from recsys.stores.workspace import Workspace
 from training.config import ConfigError, TrainConfig, build_weighting
 from training.ranker import LearnedRanker
-from training.ranking_data import RankingInputs, RankingSetup
+from training.ranking_data import RankingInputs, RankingSetup, ranker_examples
 from training.scoring import model_scorer, ranker_scorer
 
 #: Registry names of the models that need the event content matrix.
@@ -146,6 +146,9 @@ def train(workspace: Workspace, config: TrainConfig, progress: Progress = no_pro
     ------
     TrainingError
         When the data has no usable hold-out or nothing to learn from.
+    ConfigError
+        When the data shows a model's setting to be wrong (a range checked at
+        fit time, or more events than an EASE model's ``max_items``).
 
     """
     steps = _Steps(progress, _step_count(config))
@@ -336,6 +339,15 @@ def _fit_all(steps: _Steps, config: TrainConfig, data: TrainingData, label: str)
             if exc.field.split(".")[0] in model.get_params():
                 raise ConfigError(f"models.{spec.name}.{exc.field}", exc.problem, config.source) from exc
             raise TrainingError(f"cannot fit {spec.name}: {exc}") from exc
+        except TooManyEventsError as exc:
+            # A size limit the data outgrew: the setting to change (or the model to drop) is in the config.
+            raise ConfigError(
+                f"models.{spec.name}.max_items",
+                f"{spec.model} cannot fit {exc.n_events:,} events with interactions{label}: "
+                f"max_items is {exc.max_items:,}; raise it if the memory is there (about 2.5 * 8 * n² bytes), "
+                f"or drop models.{spec.name} from the config",
+                config.source,
+            ) from exc
     return models
 
 
@@ -343,28 +355,9 @@ def _ranker_from(
     setup: RankingSetup, inner: TemporalSplit, config: TrainConfig, notes: list[str]
 ) -> LearnedRanker | None:
     chosen = sample_users(inner, config.ranker.max_users, config.seed)
-    columns = setup.data.events.indices_of(pa.array(inner.candidate_ids, pa.string()))
-    all_rows, all_labels, all_groups = [], [], []
-    offset = 0
-    for start in range(0, len(chosen), BATCH_USERS):
-        batch = chosen[start : start + BATCH_USERS]
-        user_idx = setup.data.users.indices_of(pa.array(inner.user_ids[batch], pa.string()))
-        excluded = inner.seen[batch].toarray() > 0
-        _, top, rows, groups = setup.candidates_and_rows(user_idx, columns, excluded, config.ranker.candidates)
-        if not len(rows):
-            continue
-        relevant = inner.relevant[batch].toarray() > 0
-        head_users, head_slots = np.nonzero(top >= 0)
-        labels = relevant[head_users, top[head_users, head_slots]]
-        # Only requests with a positive teach the ranker how to order; the rest are all ties.
-        has_positive = np.bincount(groups, weights=labels, minlength=len(batch)) > 0
-        keep = has_positive[groups]
-        all_rows.append(rows[keep])
-        all_labels.append(labels[keep].astype(np.int64))
-        all_groups.append(groups[keep] + offset)
-        offset += len(batch)
-    if not all_rows or not np.concatenate(all_labels).any():
+    examples = ranker_examples(setup, inner, chosen, config.ranker.candidates, BATCH_USERS)
+    if not examples.labels.any():
         notes.append("ranker skipped: no relevant event among the base model's candidates in the ranker's split")
         return None
     ranker = LearnedRanker(**{"random_state": config.seed, **config.ranker.params})
-    return ranker.fit(np.vstack(all_rows), np.concatenate(all_labels), np.concatenate(all_groups), RANKING_FEATURES)
+    return ranker.fit(examples.rows, examples.labels, examples.groups, RANKING_FEATURES)

@@ -162,6 +162,7 @@ def _side_for(table: pa.Table, known: IdVocabulary, new: IdVocabulary, encoder: 
         venue_idx=replaced["venue_idx"],
         production_idx=replaced["production_idx"],
         region_idx=side.region_idx,
+        municipality_idx=side.municipality_idx,
         discipline_idx=side.discipline_idx,
         start_us=side.start_us,
         lat=side.lat,

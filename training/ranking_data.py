@@ -22,8 +22,9 @@ import pyarrow.compute as pc
 
 from features.event_side import EventOffer, build_event_offer
 from features.interactions import InteractionWeighting
-from features.ranking import AGE_BAND_MIDPOINTS, SCORE_MODELS, RankingContext, ranking_rows
+from features.ranking import AGE_BAND_MIDPOINTS, RANKING_FEATURES, SCORE_MODELS, RankingContext, ranking_rows
 from recsys.evaluation.evaluate import top_k
+from recsys.evaluation.split import TemporalSplit
 from recsys.models.base import Recommender
 from recsys.models.data import TrainingData, positive_part
 from recsys.stores.batches import InteractionArrays
@@ -241,6 +242,88 @@ class RankingSetup:
         if not all_rows:
             return base, top, np.zeros((0, 0), dtype=np.float32), np.zeros(0, dtype=np.int64)
         return base, top, np.vstack(all_rows), np.concatenate(groups)
+
+
+@dataclass(frozen=True, slots=True)
+class RankerExamples:
+    """Labelled ranking rows: what the learned ranker is fitted on.
+
+    Parameters
+    ----------
+    rows : ndarray of float32
+        One ranking row per (user, candidate), user by user.
+    labels : ndarray of int64
+        1 where the candidate is relevant to the user in the split's test window, else 0.
+    groups : ndarray of int64
+        The request (user) of each row.
+    user_idx, event_idx : ndarray of int64
+        Each row's user and event (indices of the setup's training vocabularies).
+
+    """
+
+    rows: npt.NDArray[np.float32]
+    labels: IntArray
+    groups: IntArray
+    user_idx: IntArray
+    event_idx: IntArray
+
+
+def ranker_examples(
+    setup: RankingSetup, split: TemporalSplit, chosen: IntArray, n_candidates: int, batch_users: int
+) -> RankerExamples:
+    """Rows of the base model's top candidates for the ``chosen`` users of ``split``, labelled by its test window.
+
+    The models of ``setup`` were fitted on ``split.train`` (before ``split.cutoff_us``);
+    a label is 1 when the user had a relevant interaction with the event in
+    ``[split.cutoff_us, split.until_us)``. Only users with at least one positive
+    among their candidates are kept: the others are all ties and teach no order.
+
+    Parameters
+    ----------
+    setup : RankingSetup
+        Fitted models and side information.
+    split : TemporalSplit
+        The split whose test window gives the labels.
+    chosen : ndarray of int64
+        Rows of ``split`` (users) to take.
+    n_candidates : int
+        Candidates per user.
+    batch_users : int
+        Users scored at once.
+
+    """
+    columns = setup.data.events.indices_of(pa.array(split.candidate_ids, pa.string()))
+    parts: dict[str, list[npt.NDArray[Any]]] = {key: [] for key in ("rows", "labels", "groups", "users", "events")}
+    offset = 0
+    for start in range(0, len(chosen), batch_users):
+        batch = chosen[start : start + batch_users]
+        user_idx = setup.data.users.indices_of(pa.array(split.user_ids[batch], pa.string()))
+        excluded = split.seen[batch].toarray() > 0
+        _, top, rows, groups = setup.candidates_and_rows(user_idx, columns, excluded, n_candidates)
+        if not len(rows):
+            continue
+        relevant = split.relevant[batch].toarray() > 0
+        head_users, head_slots = np.nonzero(top >= 0)  # row-major: the order of the rows
+        head_columns = top[head_users, head_slots]
+        labels = relevant[head_users, head_columns]
+        has_positive = np.bincount(groups, weights=labels, minlength=len(batch)) > 0
+        keep = has_positive[groups]
+        parts["rows"].append(rows[keep])
+        parts["labels"].append(labels[keep].astype(np.int64))
+        parts["groups"].append(groups[keep] + offset)
+        parts["users"].append(user_idx[head_users][keep])
+        parts["events"].append(columns[head_columns][keep])
+        offset += len(batch)
+    if not parts["rows"]:
+        empty = np.zeros(0, dtype=np.int64)
+        return RankerExamples(np.zeros((0, len(RANKING_FEATURES)), dtype=np.float32), empty, empty, empty, empty)
+    return RankerExamples(
+        rows=np.vstack(parts["rows"]),
+        labels=np.concatenate(parts["labels"]),
+        groups=np.concatenate(parts["groups"]),
+        user_idx=np.concatenate(parts["users"]).astype(np.int64),
+        event_idx=np.concatenate(parts["events"]).astype(np.int64),
+    )
 
 
 @dataclass(frozen=True, slots=True)

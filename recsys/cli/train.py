@@ -55,6 +55,10 @@ def train(
                 progress.update(task, description=step, completed=done, total=total)
 
             result = run_training(workspace, chosen, report)
+    except ConfigError as exc:
+        # A setting the data shows to be wrong (a range a model checks, a size limit): a config error, as at load.
+        errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
     except (TrainingError, ArtifactError, StoreError, InvalidFieldError) as exc:
         errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc

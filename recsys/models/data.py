@@ -20,7 +20,7 @@ class EventSide:
     ----------
     content : scipy.sparse.csr_matrix or None
         Events x content features (text, terms, organiser, venue, region, bands).
-    organizer_idx, venue_idx, production_idx, region_idx, discipline_idx : ndarray of int32
+    organizer_idx, venue_idx, production_idx, region_idx, municipality_idx, discipline_idx : ndarray of int32
         Categorical codes per event.
     start_us : ndarray of int64
         Next start per event in microseconds since the epoch (``-1`` when undated).
@@ -34,6 +34,7 @@ class EventSide:
     venue_idx: npt.NDArray[np.int32]
     production_idx: npt.NDArray[np.int32]
     region_idx: npt.NDArray[np.int32]
+    municipality_idx: npt.NDArray[np.int32]
     discipline_idx: npt.NDArray[np.int32]
     start_us: npt.NDArray[np.int64]
     lat: npt.NDArray[np.float64]

@@ -14,7 +14,23 @@ from recsys.models.data import TrainingData, positive_part, require_positive_int
 
 
 class TooManyEventsError(RecsysError, ValueError):
-    """A dense model was asked to fit more events than it is allowed to hold."""
+    """A dense model was asked to fit more events than it is allowed to hold.
+
+    Parameters
+    ----------
+    n_events : int
+        How many events it was asked to hold.
+    max_items : int
+        How many it may hold (the model's ``max_items``).
+    message : str
+        The full explanation.
+
+    """
+
+    def __init__(self, n_events: int, max_items: int, message: str) -> None:
+        self.n_events = n_events
+        self.max_items = max_items
+        super().__init__(message)
 
 
 class EASERecommender(Recommender):
@@ -66,9 +82,11 @@ class EASERecommender(Recommender):
         if len(items) > self.max_items:
             gib = 2.5 * 8 * len(items) ** 2 / 2**30
             raise TooManyEventsError(
+                len(items),
+                self.max_items,
                 f"EASE needs a dense {len(items)} x {len(items)} matrix (~{gib:.1f} GiB to fit): "
                 f"{len(items)} events with interactions exceed max_items={self.max_items}; "
-                "use item-knn or als, or raise max_items if the memory is there"
+                "use item-knn or als, or raise max_items if the memory is there",
             )
         x = positive[:, items]
         gram = np.asarray((x.T @ x).toarray(), dtype=np.float64)

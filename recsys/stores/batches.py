@@ -34,7 +34,16 @@ _TIMESTAMP: Final = pa.timestamp("us", tz="UTC")
 _HASH_SEED: Final = 0x5EED_0001
 _PARALLEL_SORT_ROWS: Final = 1 << 16  # below this, handing the array to polars costs more than it saves
 
-#: One row per event, for feature building. Enum columns hold the enum values.
+#: Languages of which the events table carries every event's name and description (``name_nl``, ...).
+TRANSLATION_LANGUAGES: Final = ("nl", "fr", "en")
+#: The per-language text columns: every name, then every description, in :data:`TRANSLATION_LANGUAGES` order.
+TRANSLATION_COLUMNS: Final = tuple(
+    f"{part}_{lang}" for part in ("name", "description") for lang in TRANSLATION_LANGUAGES
+)
+
+#: One row per event, for feature building. Enum columns hold the enum values. ``name`` and
+#: ``description`` are the texts to show (main language); ``name_nl``... ``description_en`` hold the
+#: event's own text in each language (null where it has none), so that content features see translations.
 EVENTS_TABLE_SCHEMA: Final = pa.schema(
     [
         pa.field("event_id", pa.string(), nullable=False),
@@ -61,6 +70,7 @@ EVENTS_TABLE_SCHEMA: Final = pa.schema(
         pa.field("name", pa.string()),
         pa.field("description", pa.string()),
         pa.field("main_language", pa.string(), nullable=False),
+        *(pa.field(name, pa.string()) for name in TRANSLATION_COLUMNS),
     ]
 )
 
@@ -440,6 +450,8 @@ def event_row(event: Event) -> FlatRow:
         event.name.get() or None,
         event.description.get(event.main_language) or None,
         event.main_language,
+        *(event.name.texts.get(lang) or None for lang in TRANSLATION_LANGUAGES),
+        *(event.description.texts.get(lang) or None for lang in TRANSLATION_LANGUAGES),
     )
 
 

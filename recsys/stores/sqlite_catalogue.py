@@ -6,6 +6,11 @@ exporting (:func:`~recsys.stores.batches.event_row`), so
 :meth:`SqliteCatalogue.events_table` never parses JSON. WAL mode lets readers
 in other processes keep reading while one writer writes; ``synchronous=FULL``
 makes every committed ``put_*`` call survive a power cut, not only a crash.
+
+The layout has a version (``PRAGMA user_version``). Opening a file of an
+older layout upgrades it in one transaction: version 1 lacked the events'
+per-language text columns, which are added and filled from the stored
+documents.
 """
 
 from __future__ import annotations
@@ -29,8 +34,8 @@ from recsys.stores.protocols import WriteResult
 
 _T = TypeVar("_T")
 
-#: Version of the table layout, kept in ``PRAGMA user_version``.
-SCHEMA_VERSION: Final = 1
+#: Version of the table layout, kept in ``PRAGMA user_version`` (2: the events' per-language texts).
+SCHEMA_VERSION: Final = 2
 _PAGE: Final = 512  # rows per read while iterating; no read transaction spans a yield
 
 
@@ -71,6 +76,8 @@ class _Kind:
             f'ON CONFLICT ("{self.key}") DO UPDATE SET {updates} WHERE {table}.doc IS NOT excluded.doc'
         )
         self.get = f'SELECT doc FROM {table} WHERE "{self.key}" = ?'
+        assignments = ", ".join(f'"{c}" = ?' for c in self.columns[1:])
+        self.refill = f'UPDATE {table} SET {assignments} WHERE "{self.key}" = ?'
         self.first_page = f'SELECT "{self.key}", doc FROM {table} ORDER BY "{self.key}" LIMIT {_PAGE}'
         self.page = f'SELECT "{self.key}", doc FROM {table} WHERE "{self.key}" > ? ORDER BY "{self.key}" LIMIT {_PAGE}'
         self.delete = f'DELETE FROM {table} WHERE "{self.key}" = ?'
@@ -88,9 +95,10 @@ def _sql_type(field: pa.Field) -> str:
     return "TEXT"
 
 
+_EVENTS_COLUMNS: Final = [(f.name, _sql_type(f)) for f in EVENTS_TABLE_SCHEMA]
 _EVENTS: Final = _Kind(
     "events",
-    [(f.name, _sql_type(f)) for f in EVENTS_TABLE_SCHEMA],
+    _EVENTS_COLUMNS,
     indexes=["start", "end", "municipality", "postcode", "type_id", "organizer_id", "location_id", "production_id"],
 )
 _PLACES: Final = _Kind(
@@ -166,12 +174,29 @@ class SqliteCatalogue:
                     f"the catalogue at {self.path} has layout version {version}; this code reads up to {SCHEMA_VERSION}"
                 )
             with self._transaction(conn):
-                # Checked again under the write lock: another process may have just created it.
-                if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+                # Checked again under the write lock: another process may have just created or upgraded it.
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version == 0:
                     for kind in _KINDS:
                         for statement in kind.create:
                             conn.execute(statement)
-                    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                elif version < SCHEMA_VERSION:
+                    self._upgrade_events(conn)
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def _upgrade_events(self, conn: sqlite3.Connection) -> None:
+        """Add the event columns an older layout lacks and fill every flat column again from the documents."""
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({_EVENTS.table})")}
+        types = dict(_EVENTS_COLUMNS)
+        for name in _EVENTS.columns:
+            if name not in present:
+                conn.execute(f'ALTER TABLE {_EVENTS.table} ADD COLUMN "{name}" {types[name]}')
+        # A page at a time, so that a large catalogue is never held in memory at once.
+        page = conn.execute(_EVENTS.first_page).fetchall()
+        while page:
+            rows = [event_row(self._decode(_EVENTS, key, text, codec.event_from_dict)) for key, text in page]
+            conn.executemany(_EVENTS.refill, [(*row[1:], row[0]) for row in rows])
+            page = conn.execute(_EVENTS.page, (page[-1][0],)).fetchall() if len(page) == _PAGE else []
 
     # -- plumbing ---------------------------------------------------------------------------------
 

@@ -14,8 +14,10 @@ import scipy.sparse as sp
 
 from features.content import BLOCKS, DEFAULT_BLOCK_WEIGHTS, STATE_JSON, ContentEncoder, EncoderFormatError
 from recsys.domain.errors import InvalidFieldError
+from recsys.domain.events import Calendar, CalendarType, Event
+from recsys.domain.language import LanguageMap
 from recsys.models.base import NotFittedError
-from recsys.stores.batches import EVENTS_TABLE_SCHEMA
+from recsys.stores.batches import EVENTS_TABLE_SCHEMA, TRANSLATION_COLUMNS, event_row, flat_table
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -160,6 +162,51 @@ def test_each_event_is_stemmed_in_its_own_language() -> None:
     assert cosine(m, np.array([0]), np.array([2]))[0] > cosine(m, np.array([0]), np.array([1]))[0]
 
 
+def text_terms(encoder: ContentEncoder, m: sp.csr_matrix, row: int) -> set[str]:
+    names = encoder.feature_names()
+    return {names[c].removeprefix("text:") for c in m[row].indices if names[c].startswith("text:")}
+
+
+def test_every_translation_is_analysed_in_its_own_language_into_the_text_block(tmp_path: Path) -> None:
+    jazz = Event(
+        "jazz",
+        LanguageMap({"nl": "Jazz in het park", "fr": "Jazz au parc"}, main="nl"),
+        Calendar(CalendarType.PERMANENT),
+        description=LanguageMap({"nl": "Een gratis concert", "fr": "Une soirée inoubliable", "en": "A free concert"}),
+    )
+    other = Event("other", LanguageMap.single("Theater in het park"), Calendar(CalendarType.PERMANENT))
+    # Through the catalogue's flat table, as training and serving read events.
+    rows = flat_table(EVENTS_TABLE_SCHEMA, [event_row(e) for e in (jazz, other)])
+    encoder = ContentEncoder(min_df=1, max_df=1.0)
+    m = encoder.fit_transform(rows)
+    terms = text_terms(encoder, m, 0)
+    # "inoubliable" is only in the French description, and is stemmed as French ("inoubli"; Dutch: "inoubliabl").
+    assert "inoubli" in terms and "inoubliabl" not in terms
+    assert m[0, encoder.feature_names().index("text:inoubli")] > 0
+    assert {"jazz", "park", "gratis", "concert"} <= terms  # the main (Dutch) text
+    assert {"parc", "soir", "free"} <= terms  # the French and English ones beside it, in the same block
+    assert "inoubli" not in text_terms(encoder, m, 1)
+    # The option off, the main language alone, as before.
+    main_only = ContentEncoder(min_df=1, max_df=1.0, translations=False)
+    assert text_terms(main_only, main_only.fit_transform(rows), 0) == {"jazz", "park", "gratis", "concert"}
+    # Saved and loaded, the encoder keeps analysing translations.
+    loaded = ContentEncoder.load(encoder.save(tmp_path / "enc"))
+    assert loaded.translations is True and (loaded.transform(rows) != m).nnz == 0
+
+
+def test_an_encoder_saved_before_translations_loads_with_them_off(events: pa.Table, tmp_path: Path) -> None:
+    folder = ContentEncoder(min_df=1).fit(events.slice(0, 30)).save(tmp_path / "enc")
+    state = json.loads((folder / STATE_JSON).read_text(encoding="utf-8"))
+    del state["params"]["translations"]
+    (folder / STATE_JSON).write_text(json.dumps(state), encoding="utf-8")
+    loaded = ContentEncoder.load(folder)
+    assert loaded.translations is False
+    # It reads tables without the per-language columns, as it did.
+    assert loaded.transform(events.slice(0, 3).drop_columns(list(TRANSLATION_COLUMNS))).shape[0] == 3
+    with pytest.raises(InvalidFieldError, match="name_fr"):
+        ContentEncoder().fit(events.drop_columns(["name_fr"]))
+
+
 def test_theme_prior_from_the_type_is_weak() -> None:
     rows = table(event(type_id="0.0.0.0.0", theme_id="1.0.6.0.0"), event(event_id="ev-2", type_id="0.0.0.0.0"))
     encoder = ContentEncoder(min_df=1).fit(rows)
@@ -208,6 +255,7 @@ def test_block_weights_reshape_and_drop_blocks(events: pa.Table) -> None:
         ({"block_weights": {"colour": 1.0}}, "block_weights"),
         ({"block_weights": {"text": -1.0}}, "block_weights.text"),
         ({"suggested_theme_weight": float("nan")}, "suggested_theme_weight"),
+        ({"translations": "yes"}, "translations"),
     ],
 )
 def test_bad_parameters_name_their_field(kwargs: dict[str, object], field: str) -> None:

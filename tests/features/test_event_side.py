@@ -41,7 +41,8 @@ def test_codes_come_from_sorted_vocabularies_and_not_from_row_order(events: pa.T
     assert side.content is None
     shuffled = events.take(pa.array(np.random.default_rng(2).permutation(events.num_rows)))
     again = build_event_side(shuffled, vocabulary, None)
-    for name in ("organizer_idx", "venue_idx", "production_idx", "region_idx", "discipline_idx", "start_us"):
+    names = ("organizer_idx", "venue_idx", "production_idx", "region_idx", "municipality_idx", "discipline_idx")
+    for name in (*names, "start_us"):
         np.testing.assert_array_equal(getattr(side, name), getattr(again, name), err_msg=name)
     organizers = sorted(set(events.column("organizer_id").to_pylist()) - {None})
     by_id = dict(zip(events.column("event_id").to_pylist(), events.column("organizer_id").to_pylist(), strict=True))
@@ -53,6 +54,21 @@ def test_codes_come_from_sorted_vocabularies_and_not_from_row_order(events: pa.T
     postcodes = dict(zip(events.column("event_id").to_pylist(), events.column("postcode").to_pylist(), strict=True))
     no_address = np.array([postcodes[i] is None for i in vocabulary.ids.to_pylist()])
     np.testing.assert_array_equal(side.region_idx == -1, no_address)
+
+
+def test_municipality_codes_ignore_case_and_spaces_and_empty_names_have_none(events: pa.Table) -> None:
+    head = events.slice(0, 4)
+    names = pa.array(["Gent", " GENT ", "", "Aalst"], pa.string())
+    table = head.set_column(head.schema.get_field_index("municipality"), "municipality", names)
+    vocabulary = IdVocabulary(table.column("event_id").to_pylist(), "event")
+    side = build_event_side(table, vocabulary, None)
+    # Sorted lower-cased names: "aalst" 0, "gent" 1; an empty name is no municipality.
+    assert side.municipality_idx.tolist() == [1, 1, -1, 0]
+    assert side.municipality_idx.dtype == np.int32
+    # A server's side over new events keeps the training table's codes.
+    new = table.slice(3, 1)
+    again = build_event_side(new, IdVocabulary(new.column("event_id").to_pylist(), "event"), None, codes_from=table)
+    assert again.municipality_idx.tolist() == [0]
 
 
 def test_a_repeated_event_id_takes_its_last_row(events: pa.Table) -> None:

@@ -43,6 +43,7 @@ def side() -> EventSide:
         venue_idx=np.array([4, 2, -1], dtype=np.int32),
         production_idx=np.array([7, -1, 7], dtype=np.int32),
         region_idx=np.array([4, 1, -1], dtype=np.int32),
+        municipality_idx=np.array([0, 1, -1], dtype=np.int32),
         discipline_idx=np.array([0, 1, 2], dtype=np.int32),
         start_us=np.array([SATURDAY_EVENING, TUESDAY_MORNING, -1], dtype=np.int64),
         lat=np.array([GENT[0], ANTWERPEN[0], np.nan]),

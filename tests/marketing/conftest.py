@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from recsys.domain.interactions import INTERACTION_SCHEMA
 from recsys.marketing.data import MarketingData, RegionScheme
 from recsys.marketing.scoring import FactorModel
-from recsys.stores.batches import EVENTS_TABLE_SCHEMA, USERS_TABLE_SCHEMA, arrays_from_table
+from recsys.stores.batches import EVENTS_TABLE_SCHEMA, TRANSLATION_COLUMNS, USERS_TABLE_SCHEMA, arrays_from_table
 
 AS_OF = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 AS_OF_US = int(AS_OF.timestamp() * 1_000_000)
@@ -116,6 +116,7 @@ def events_table(events: Sequence[EventSpec]) -> pa.Table:
             "name": [e.event_id for e in events],
             "description": [None] * n,
             "main_language": ["nl"] * n,
+            **{column: [None] * n for column in TRANSLATION_COLUMNS},
         },
         schema=EVENTS_TABLE_SCHEMA,
     )

@@ -72,6 +72,8 @@ def event_side(event_ids: list[str], seed: int = 11) -> EventSide:
         venue_idx=in_b.astype(np.int32),
         production_idx=production,
         region_idx=in_b.astype(np.int32),
+        # Region 0 has two municipalities (productions 0-2 in the first), region 1 one.
+        municipality_idx=np.where(in_b == 1, 2, production >= 3).astype(np.int32),
         discipline_idx=in_b.astype(np.int32),
         start_us=np.full(n, REFERENCE_US + 10 * DAY_US, dtype=np.int64),
         lat=np.full(n, 51.05),
@@ -132,7 +134,10 @@ Factory = Callable[[], Recommender]
 FACTORIES: dict[str, Factory] = {
     "popularity": lambda: PopularityRecommender(half_life_days=14.0),
     "popularity-region": lambda: PopularityRecommender(half_life_days=14.0, by="region"),
+    "popularity-municipality": lambda: PopularityRecommender(half_life_days=14.0, by="municipality"),
     "trending": lambda: TrendingRecommender(window_days=7.0),
+    "trending-region": lambda: TrendingRecommender(window_days=7.0, by="region"),
+    "trending-discipline": lambda: TrendingRecommender(window_days=7.0, by="discipline"),
     "als": lambda: ALSRecommender(factors=8, regularization=5.0, alpha=5.0, random_state=3, num_threads=1),
     "bpr": lambda: BPRRecommender(factors=8, learning_rate=0.05, iterations=200, random_state=3),
     "item-knn-cosine": lambda: ItemKNNRecommender(k=10),

@@ -207,7 +207,7 @@ def test_personal_models_name_a_history_event_as_reason(fitted: Recommender) -> 
         assert rec.reason.event_id in HISTORY_A
 
 
-@pytest.mark.parametrize("factory_name", ["popularity", "popularity-region"])
+@pytest.mark.parametrize("factory_name", ["popularity", "popularity-region", "popularity-municipality"])
 def test_popularity_ranks_the_most_popular_first(fitted: Recommender) -> None:
     recs = fitted.recommend("visitor", n=3, history=HISTORY_A)
     assert recs[0].event_id == MOST_POPULAR

@@ -202,11 +202,19 @@ def test_events_table(catalogue: Catalogue) -> None:
         "name": "Eerste",
         "description": "Beschrijving 1",
         "main_language": "nl",
+        # Every translation in its own column, the main language's too.
+        "name_nl": "Eerste",
+        "name_fr": "Concert 1 (fr)",
+        "name_en": None,
+        "description_nl": "Beschrijving 1",
+        "description_fr": None,
+        "description_en": None,
     }
     last = table.slice(2, 1).to_pylist()[0]
     assert last["start"] is None and last["base_price"] is None and last["is_free"] is None
     assert last["location_id"] is None and last["lat"] is None and last["description"] is None
     assert last["name"] == "Musée" and last["main_language"] == "fr" and last["calendar_type"] == "permanent"
+    assert (last["name_fr"], last["name_nl"], last["description_fr"]) == ("Musée", None, None)
 
 
 def test_events_table_follows_upserts_and_deletes(catalogue: Catalogue) -> None:

@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -27,8 +28,9 @@ from recsys.domain.events import Calendar, CalendarType, Event
 from recsys.domain.interactions import INTERACTION_SCHEMA
 from recsys.domain.language import LanguageMap
 from recsys.stores import segment_log
+from recsys.stores.batches import TRANSLATION_COLUMNS
 from recsys.stores.segment_log import MANIFEST, SegmentLog
-from recsys.stores.sqlite_catalogue import SqliteCatalogue
+from recsys.stores.sqlite_catalogue import SCHEMA_VERSION, SqliteCatalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -422,3 +424,40 @@ def test_timestamps_round_trip_exactly(tmp_path: Path) -> None:
     with SegmentLog(tmp_path) as log:
         log.append(table)
         assert log.export()["timestamp"].to_pylist() == [stamp]
+
+
+def test_a_catalogue_of_the_first_layout_gains_the_translation_columns_from_its_documents(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    event = Event(
+        "e1",
+        LanguageMap({"nl": "Jazz in het park", "fr": "Jazz au parc"}, main="nl"),
+        Calendar(CalendarType.PERMANENT),
+        description=LanguageMap({"nl": "Gratis concert", "en": "Free concert"}),
+    )
+    with SqliteCatalogue(path) as catalogue:
+        catalogue.put_events([event])
+    # Make it the first layout: no per-language columns, version 1.
+    conn = sqlite3.connect(path)
+    for column in TRANSLATION_COLUMNS:
+        conn.execute(f'ALTER TABLE events DROP COLUMN "{column}"')
+    conn.execute("PRAGMA user_version=1")
+    conn.commit()
+    conn.close()
+
+    with SqliteCatalogue(path) as catalogue:
+        row = catalogue.events_table().to_pylist()[0]
+        assert catalogue.get_event("e1") == event
+    assert (row["name"], row["name_nl"], row["name_fr"], row["name_en"]) == (
+        "Jazz in het park",
+        "Jazz in het park",
+        "Jazz au parc",
+        None,
+    )
+    assert (row["description_nl"], row["description_en"], row["description_fr"]) == (
+        "Gratis concert",
+        "Free concert",
+        None,
+    )
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    conn.close()

@@ -97,3 +97,22 @@ def test_train_refuses_a_bad_config_naming_the_key(tmp_path: Path) -> None:
     assert "models.als.factors: must be at least 1, got -8" in out
     assert "no such artefact" in recsys(tmp_path / "data", "models", "show", "nothing", code=1)
     assert "No artefacts yet" in recsys(tmp_path / "data", "models", "list")
+
+
+def test_train_refuses_an_ease_model_the_catalogue_outgrew_with_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    recsys(data, "generate", "--users", "300", "--season-start", "2025-09-01")
+    config = tmp_path / "ease.toml"
+    config.write_text(
+        'name = "dense"\n[split]\nholdout_days = 42\n[evaluation]\nmetrics = ["ndcg@10"]\n'
+        "[models.ease]\nmax_items = 10\n"
+    )
+    result = runner.invoke(app, ["--data-dir", str(data), "train", "--config", str(config)])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert "Traceback" not in result.output
+    assert lines[0].startswith("error: ") and "models.ease.max_items: ease cannot fit" in lines[0]
+    assert "max_items is 10;" in lines[0]
+    assert ArtifactRegistry(data / "artifacts").list_versions("dense") == []
