@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Annotated, Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from recsys.domain.errors import InvalidFieldError
 from recsys.ranking.request import LANGUAGES, MAX_N, MAX_RADIUS_KM, RecommendationRequest
@@ -151,9 +152,38 @@ class ContextQuery(BaseModel):
     explain: bool = Field(True, description=DESCRIPTIONS["explain"])
 
 
-async def context_query(query: Annotated[ContextQuery, Query()]) -> RecommendationRequest:
-    """The recommendation context of a ``GET`` request."""
+async def context_query(request: Request) -> RecommendationRequest:
+    """The recommendation context of a ``GET`` request, validated by :class:`ContextQuery` in one call.
+
+    FastAPI would look each of the 19 fields up in the query string on its
+    own, which costs more than the rest of a cheap request; the fields are
+    documented in OpenAPI by :data:`CONTEXT_PARAMETERS` instead. A bad value is
+    the same 422 problem naming the field.
+    """
+    try:
+        query = ContextQuery.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**error, "loc": ("query", *error["loc"])} for error in exc.errors(include_url=False)]
+        ) from None
     return build_request(**query.model_dump())
+
+
+def _context_parameters() -> list[dict[str, Any]]:
+    """OpenAPI parameter objects of the :class:`ContextQuery` fields (what FastAPI writes for a query model)."""
+    properties = ContextQuery.model_json_schema()["properties"]
+    parameters = []
+    for name, schema in properties.items():
+        schema = dict(schema)
+        description = schema.pop("description", "")
+        parameters.append(
+            {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+        )
+    return parameters
+
+
+#: The context fields as OpenAPI parameters, for ``openapi_extra`` of the routes that take :func:`context_query`.
+CONTEXT_PARAMETERS: Final = {"parameters": _context_parameters()}
 
 
 class ContextBody(BaseModel):

@@ -23,7 +23,7 @@ from serving.deps import ContextDep, EventIdPath, PipelineDep, PublicKey, Reques
 from serving.errors import problem_responses
 from serving.experiments import EXPERIMENT_DESCRIPTION, Enrolment
 from serving.keys import ANONYMOUS_PREFIX
-from serving.params import ContextBody
+from serving.params import CONTEXT_PARAMETERS, ContextBody
 from serving.pipeline import Answer, Pipeline
 from serving.render import Recommendations, json_response, render_answer
 
@@ -92,6 +92,7 @@ class VisitorBody(ContextBody):
     response_model=Recommendations,
     responses=_ERRORS,
     summary="Recommendations for a user",
+    openapi_extra=CONTEXT_PARAMETERS,
 )
 def user_recommendations(
     user_id: UserIdPath,
@@ -135,6 +136,7 @@ def visitor_recommendations(body: VisitorBody, pipeline: PipelineDep, _key: Publ
     response_model=Recommendations,
     responses=_ERRORS,
     summary="Events similar to an event",
+    openapi_extra=CONTEXT_PARAMETERS,
 )
 def similar_events(
     event_id: EventIdPath,
@@ -151,7 +153,13 @@ def similar_events(
     return respond(pipeline, enrolment, answer, context.lang, rid, "similar")
 
 
-@router.get("/popular", response_model=Recommendations, responses=_ERRORS, summary="Popular events")
+@router.get(
+    "/popular",
+    response_model=Recommendations,
+    responses=_ERRORS,
+    summary="Popular events",
+    openapi_extra=CONTEXT_PARAMETERS,
+)
 def popular_events(
     context: ContextDep,
     pipeline: PipelineDep,
