@@ -6,6 +6,7 @@ import datetime as dt
 import time
 from typing import Any
 
+import numpy as np
 from fastapi.testclient import TestClient
 
 from recsys.stores.segment_log import SegmentLog
@@ -44,6 +45,31 @@ def test_a_view_changes_the_next_answer(client: TestClient, world: World) -> Non
     assert ids != [i["event_id"] for i in before["items"]]
     assert any(i["source"] == "similar" and "because-viewed" in i["reasons"] for i in after["items"])
     assert "fb-1" in logged_ids(world, user)
+
+
+def test_a_view_folds_into_the_users_vector(client: TestClient, world: World) -> None:
+    # diversity=0: the list follows the scores alone (exploration has no API knob; it only reorders).
+    user = known_users(client)[2]
+    before = recommend(client, world, user, n=20, diversity=0)
+    viewed = before["items"][0]["event_id"]
+    stamp = (NOW - dt.timedelta(minutes=1)).isoformat()
+    response = post_interactions(
+        client, world, [{"id": "fold-1", "user_id": user, "event_id": viewed, "kind": "view", "timestamp": stamp}]
+    )
+    assert response.status_code == 200, response.text
+    after = recommend(client, world, user, n=20, diversity=0)
+    scores_before = {i["event_id"]: i["score"] for i in before["items"] if i["source"] == "personal"}
+    scores_after = {i["event_id"]: i["score"] for i in after["items"] if i["source"] == "personal"}
+    shared = sorted(scores_before.keys() & scores_after.keys())
+    assert len(shared) >= 3, (scores_before, scores_after)
+    assert all(scores_before[e] != scores_after[e] for e in shared), [
+        (scores_before[e], scores_after[e]) for e in shared
+    ]
+    # The change comes from the folded-in vector: the model's base score of those items moved too.
+    engine = client.app.state.serving.engine  # type: ignore[attr-defined]
+    plain = engine.scores(user, {}, shared, [])["base"]
+    folded = engine.scores(user, engine.history_weights([(viewed, "view")]), shared, [])["base"]
+    assert not np.allclose(plain, folded)
 
 
 def test_interactions_are_idempotent_and_durable(client: TestClient, world: World) -> None:
