@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from fastapi.testclient import TestClient
 
 from recsys.stores.segment_log import SegmentLog
+from serving.app import create_app
+from serving.settings import Settings
 from tests.serving.conftest import headers
 from tests.serving.test_recommendations import known_users, recommend
 from tests.serving.world import NOW, ORIGIN, World
@@ -205,19 +208,58 @@ def test_json_ld_import(client: TestClient, world: World) -> None:
     assert response.json()["imported"] == 1
     similar = client.get("/v1/events/jsonld-event-1/similar", params={"n": 3}, headers=headers(world))
     assert similar.status_code == 200
+    # Recommendable at once: a list filtered to its window and type holds it, as a fresh event.
+    window = {
+        "date_from": (start - dt.timedelta(hours=1)).isoformat(),
+        "date_to": (start + dt.timedelta(hours=3)).isoformat(),
+        "types": "0.50.4.0.0",
+    }
+    items = recommend(client, world, known_users(client)[0], n=10, **window)["items"]
+    imported = [i for i in items if i["event_id"] == "jsonld-event-1"]
+    assert imported and imported[0]["source"] == "fresh", [i["event_id"] for i in items]
+    assert imported[0]["title"] == "Jazz in de kelder" and imported[0]["municipality"] == "Gent"
     bad = client.post("/v1/events/import", json=[{**document, "calendarType": "nonsense"}], headers=headers(world))
     assert bad.status_code == 422
     assert bad.json()["field"].startswith("[0]")
 
 
-def test_deleting_a_user_forgets_them(client: TestClient, world: World) -> None:
-    user = known_users(client)[4]
-    assert recommend(client, world, user, n=5)["source"] == "personal"
-    assert logged_ids(world, user)
-    response = client.delete(f"/v1/users/{user}", headers=headers(world))
-    assert response.status_code == 200, response.text
-    assert response.json()["interactions_deleted"] > 0
-    assert not logged_ids(world, user)
-    assert recommend(client, world, user, n=5)["source"] != "personal"
-    again = client.delete(f"/v1/users/{user}", headers=headers(world))
-    assert again.status_code == 200 and again.json()["interactions_deleted"] == 0
+def test_deleting_a_user_forgets_them(world: World, make_settings: Callable[..., Settings]) -> None:
+    with TestClient(create_app(make_settings())) as client:
+        state = client.app.state.serving  # type: ignore[attr-defined]
+        user = known_users(client)[4]
+        answer = recommend(client, world, user, n=5)
+        assert answer["source"] == "personal"
+        viewed = answer["items"][0]["event_id"]
+        posted = post_interactions(
+            client, world, [{"id": "del-1", "user_id": user, "event_id": viewed, "kind": "view"}]
+        )
+        assert posted.status_code == 200, posted.text
+        backend = state.cache.backend
+        listed, recent = backend.user_view(answer["cache_version"], user)
+        assert listed is not None and recent  # what the deletion must remove is there
+        assert logged_ids(world, user)
+
+        response = client.delete(f"/v1/users/{user}", headers=headers(world))
+        assert response.status_code == 200, response.text
+        assert response.json()["interactions_deleted"] > 0
+        assert not logged_ids(world, user)
+        assert all(backend.user_candidates(version, user) is None for version in backend.versions())
+        assert backend.recent(user) == []
+        assert recommend(client, world, user, n=5)["source"] != "personal"
+        again = client.delete(f"/v1/users/{user}", headers=headers(world))
+        assert again.status_code == 200 and again.json()["interactions_deleted"] == 0
+        # There is deliberately no way to list (or read) users.
+        for path in ("/v1/users", "/v1/users/", f"/v1/users/{user}"):
+            listing = client.get(path, headers=headers(world, "admin"))
+            assert listing.status_code in (404, 405), (path, listing.status_code)
+
+    # A new server over the same data folder: the artefact still holds the user's vector, the
+    # forgotten-users file keeps them unknown, and the republished cache has no list for them.
+    with TestClient(create_app(make_settings())) as fresh:
+        state = fresh.app.state.serving  # type: ignore[attr-defined]
+        assert state.engine.base.users_.get(user) is not None
+        assert user in state.forgotten
+        answer = recommend(fresh, world, user, n=5)
+        assert answer["source"] != "personal" and answer["items"]
+        assert not any(i["source"] == "personal" for i in answer["items"])
+        assert state.cache.backend.user_candidates(answer["cache_version"], user) is None
