@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from fastapi.testclient import TestClient
 
+from recsys.domain.events import Event
 from recsys.stores.segment_log import SegmentLog
 from serving.app import create_app
 from serving.settings import Settings
@@ -147,6 +148,24 @@ def test_a_new_event_is_recommended_within_a_second(client: TestClient, world: W
     assert "fresh-event-1" not in {i["event_id"] for i in recommend(client, world, user, n=10, **window)["items"]}
 
 
+def _event_document(event: Event, **change: Any) -> dict[str, Any]:
+    """The PUT body that rewrites a stored event as it is, with ``change`` on top."""
+    calendar = event.calendar
+    document = {
+        "name": dict(event.name.texts),
+        "type_id": event.type_id,
+        "dates": [{"start": s.start.isoformat(), "end": s.end.isoformat()} for s in calendar.sub_events] or None,
+        **(
+            {"period": {"start": calendar.start.isoformat(), "end": calendar.end.isoformat()}}
+            if not calendar.sub_events and calendar.start and calendar.end
+            else {}
+        ),
+        **({"permanent": True} if not calendar.sub_events and not calendar.start else {}),
+        **change,
+    }
+    return {k: v for k, v in document.items() if v is not None}
+
+
 def test_cancelled_and_sold_out_events_leave_every_list(client: TestClient, world: World) -> None:
     user = known_users(client)[1]
     items = recommend(client, world, user, n=10)["items"]
@@ -155,27 +174,43 @@ def test_cancelled_and_sold_out_events_leave_every_list(client: TestClient, worl
     for item, change in zip(items[:2], ({"status": "Unavailable"}, {"booking": "Unavailable"}), strict=False):
         event = catalogue.get_event(item["event_id"])
         assert event is not None
-        document = {
-            "name": dict(event.name.texts),
-            "type_id": event.type_id,
-            "dates": [{"start": s.start.isoformat(), "end": s.end.isoformat()} for s in event.calendar.sub_events]
-            or None,
-            **(
-                {"period": {"start": event.calendar.start.isoformat(), "end": event.calendar.end.isoformat()}}
-                if not event.calendar.sub_events and event.calendar.start and event.calendar.end
-                else {}
-            ),
-            **({"permanent": True} if not event.calendar.sub_events and not event.calendar.start else {}),
-            **change,
-        }
-        document = {k: v for k, v in document.items() if v is not None}
-        response = client.put(f"/v1/events/{event.id}", json=document, headers=headers(world))
+        response = client.put(f"/v1/events/{event.id}", json=_event_document(event, **change), headers=headers(world))
         assert response.status_code == 200, response.text
         changed.append(event.id)
     assert changed
     for other in known_users(client, 10):
         ids = {i["event_id"] for i in recommend(client, world, other, n=20)["items"]}
         assert not ids & set(changed)
+
+
+def test_a_later_clock_over_the_same_version_returns_only_eligible_events(client: TestClient, world: World) -> None:
+    state = client.app.state.serving  # type: ignore[attr-defined]
+    catalogue = state.workspace.catalogue
+    users = known_users(client, 12)
+    published = recommend(client, world, users[0], n=5)["cache_version"]
+    shown_at_now = {i["event_id"] for u in users for i in recommend(client, world, u, n=20)["items"]}
+    for days in (1, 4):
+        later = NOW + dt.timedelta(days=days)
+        # The lists were published at NOW; some of what they hold has ended by ``later`` (so the check bites).
+        assert any(not catalogue.get_event(e).is_recommendable(later) for e in shown_at_now), days
+        # Time passes in the running server: same process, same published version, a later clock.
+        state.settings = state.settings.with_overrides(now=later)
+        if days == 1:
+            # And two events still on the lists are cancelled and sold out at that clock.
+            current = recommend(client, world, users[0], n=10)["items"]
+            for item, change in zip(current[:2], ({"status": "Unavailable"}, {"booking": "Unavailable"}), strict=True):
+                event = catalogue.get_event(item["event_id"])
+                put = client.put(
+                    f"/v1/events/{event.id}", json=_event_document(event, **change), headers=headers(world)
+                )
+                assert put.status_code == 200 and put.json()["recommendable"] is False, put.text
+        for user in users:
+            answer = recommend(client, world, user, n=20)
+            assert answer["cache_version"] == published and answer["items"]
+            for item in answer["items"]:
+                event = catalogue.get_event(item["event_id"])
+                assert event is not None and event.is_recommendable(later), (days, item["event_id"])
+                assert item["end"] is None or dt.datetime.fromisoformat(item["end"]) >= later, (days, item)
 
 
 def test_json_ld_import(client: TestClient, world: World) -> None:
