@@ -25,6 +25,7 @@ import pytest
 
 from recsys.artifacts import ArtifactRegistry
 from recsys.stores.segment_log import SegmentLog
+from tests.redis_env import require_redis_server
 from tests.serving.world import NOW, World
 
 pytestmark = pytest.mark.slow
@@ -63,8 +64,7 @@ def recsys_command() -> list[str]:
 
 @pytest.fixture
 def live_server(world: World) -> Iterator[tuple[str, int, subprocess.Popen[bytes]]]:
-    if REDIS_SERVER is None:
-        pytest.skip("redis-server is not installed (./dev.sh test installs it)")
+    require_redis_server()  # skips, or fails under $RECSYS_REQUIRE_REDIS, without one
     redis_port, http_port = free_port(), free_port()
     redis_process = start_redis(redis_port)
     env = {
