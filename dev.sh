@@ -40,6 +40,8 @@ run_tests() {
     source scripts/ensure-chromium.sh
     # The browser tests fail rather than skip without a working Chromium: green means they ran.
     export RECSYS_REQUIRE_BROWSER=1
+    # Likewise the Redis tests fail rather than skip without a Redis answering at $REDIS_URL.
+    export RECSYS_REQUIRE_REDIS=1
     echo "==> ruff"
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check .

@@ -9,6 +9,9 @@ restart.
 :class:`PendingRecent` holds the recent interactions that could not be pushed
 to the cache (it was down); they count in the user's next requests as if the
 cache held them, and are pushed when it is back.
+
+:class:`PendingDeletions` holds the users deleted while the cache was down:
+their cached lists and recent history are removed from it when it is back.
 """
 
 from __future__ import annotations
@@ -99,6 +102,35 @@ class PendingRecent:
         """Drop a user's entries."""
         with self._lock:
             self._entries.pop(user_id, None)
+
+
+class PendingDeletions:
+    """Users whose cached lists and recent history the cache still holds (it was down when they were deleted)."""
+
+    def __init__(self) -> None:
+        self._users: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._users)
+
+    def __contains__(self, user_id: object) -> bool:
+        return bool(self._users) and user_id in self._users
+
+    def add(self, user_id: str) -> None:
+        """Remember that the cache's copy of ``user_id`` is still to be deleted."""
+        with self._lock:
+            self._users.add(user_id)
+
+    def discard(self, user_id: str) -> None:
+        """Forget ``user_id``: the cache's copy is gone."""
+        with self._lock:
+            self._users.discard(user_id)
+
+    def users(self) -> list[str]:
+        """Every waiting user (each stays until :meth:`discard`: until then their cached copy is not read)."""
+        with self._lock:
+            return sorted(self._users)
 
 
 def merge_recent(*lists: Sequence[RecentInteraction]) -> list[RecentInteraction]:

@@ -30,7 +30,7 @@ from serving.errors import NotReadyError
 from serving.experiments import ExperimentTracker
 from serving.fallback import FallbackSnapshot
 from serving.keys import KeyStore
-from serving.live import LiveEvents, PendingRecent, merge_recent
+from serving.live import LiveEvents, PendingDeletions, PendingRecent, merge_recent
 from serving.memo import VersionMemo
 from serving.metrics import Metrics
 from serving.privacy import FILE_NAME as FORGOTTEN_FILE
@@ -90,6 +90,7 @@ class ServingState:
         self.memo = VersionMemo()
         self.live = LiveEvents()
         self.pending = PendingRecent()
+        self.pending_deletions = PendingDeletions()
         self.snapshot = FallbackSnapshot()
         self.forgotten = ForgottenUsers(settings.data_dir / FORGOTTEN_FILE)
         self.log_lock = threading.Lock()
@@ -237,7 +238,9 @@ class ServingState:
             When the cache is unavailable.
 
         """
-        stored = self.cache.call("recent", lambda: self.cache.backend.recent(user_id))
+        # A deleted user's history the cache still holds (deleted while it was down) is not theirs to use.
+        deleting = user_id in self.pending_deletions
+        stored = [] if deleting else self.cache.call("recent", lambda: self.cache.backend.recent(user_id))
         pending = self.pending.of(user_id)
         return merge_recent(stored, pending) if pending else stored
 
@@ -253,10 +256,30 @@ class ServingState:
     def push_recent(self, entries_by_user: Mapping[str, Sequence[RecentInteraction]]) -> None:
         """Give the cache users' new interactions; keep them in process when it cannot take them."""
         for user_id, entries in entries_by_user.items():
+            if user_id in self.pending_deletions:  # would be deleted with the old history: wait for the deletion
+                self.pending.add(user_id, entries)
+                continue
             try:
                 self.cache.call("push_recent", partial(self.cache.backend.push_recent, user_id, entries))
             except CacheError:
                 self.pending.add(user_id, entries)
+
+    def delete_user_from_cache(self, user_id: str) -> bool:
+        """Delete the user's cached lists and recent history; when the cache cannot, do it once it is back.
+
+        Returns
+        -------
+        bool
+            True when the cache's copy is gone now, False when the deletion waits for the cache.
+
+        """
+        try:
+            self.cache.call("delete_user", partial(self.cache.backend.delete_user, user_id))
+        except CacheError:
+            self.pending_deletions.add(user_id)
+            return False
+        self.pending_deletions.discard(user_id)
+        return True
 
     # -- snapshot, recovery and publishing --
 
@@ -285,6 +308,9 @@ class ServingState:
             threading.Thread(target=self._after_recovery, name="cache-recovery", daemon=True).start()
 
     def _after_recovery(self) -> None:
+        # Deletions first: what waits in ``pending`` for a deleted user was posted after the deletion.
+        for user_id in self.pending_deletions.users():
+            self.delete_user_from_cache(user_id)
         waiting = self.pending.take_all()
         if waiting:
             self.push_recent(waiting)

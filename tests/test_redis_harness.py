@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
-import pytest
+from tests.redis_env import require_redis_url
 
 
 def test_redis_from_the_test_command_round_trips_a_value() -> None:
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        pytest.skip("REDIS_URL not set: run the suite through ./dev.sh test, which starts redis-server")
+    url = require_redis_url()
     import redis
 
     client = redis.Redis.from_url(url)

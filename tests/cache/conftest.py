@@ -1,8 +1,10 @@
-"""Cache backends for the contract suite: the embedded one, and real Redis when REDIS_URL is set."""
+"""Cache backends for the contract suite: the embedded one, and real Redis when REDIS_URL is set.
+
+Without a Redis the Redis cases skip, or fail under ``$RECSYS_REQUIRE_REDIS`` (see :mod:`tests.redis_env`).
+"""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
@@ -10,16 +12,14 @@ import pytest
 
 from recsys.cache.memory import MemoryCache
 from recsys.cache.protocol import CandidateCache
+from tests.redis_env import require_redis_url
 
 BACKENDS = ["memory", "redis"]
-NO_REDIS = "REDIS_URL not set: run through ./dev.sh test (it starts redis-server) or export REDIS_URL"
 
 
 def redis_url_or_skip() -> str:
-    url = os.environ.get("REDIS_URL", "").strip()
-    if not url:
-        pytest.skip(NO_REDIS)
-    return url
+    """``$REDIS_URL`` when a Redis answers there; else skip (fail under ``$RECSYS_REQUIRE_REDIS``)."""
+    return require_redis_url()
 
 
 def unique_prefix() -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import threading
@@ -18,6 +17,7 @@ from recsys.cache.protocol import CacheError, CandidateList, RecentInteraction
 from recsys.cache.redis_cache import RedisCache
 from tests.cache.conftest import drop_prefix, prefix_keys, unique_prefix
 from tests.cache.test_cache_contract import card, listing, publish
+from tests.redis_env import require_redis_server
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -86,9 +86,7 @@ def test_a_server_that_never_answers_times_out_as_cache_error() -> None:
 
 
 def test_a_stopped_server_raises_cache_error_and_a_restarted_one_is_used_again(tmp_path: object) -> None:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed")
+    binary = require_redis_server()
     port = free_port()
     command = [binary, "--port", str(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"]
 

@@ -48,6 +48,10 @@ def test_demo_builds_a_world_creates_demo_keys_and_serves_the_demo_site(
     output, keys = demo(tmp_path, "--users", "50")
     assert "Training the default config" in output and "active" in output
     assert set(keys) == {"public", "server", "admin"}
+    # Where to go, and a curl line with the server key, are printed before the server starts.
+    flat = " ".join(output.split())
+    assert f"on http://127.0.0.1:{PORT} (API docs: /docs" in flat
+    assert f"curl -H 'X-API-Key: {keys['server']}' 'http://127.0.0.1:{PORT}/v1/users/" in flat
 
     # The keys are stored (hashed) with their scopes; only the public one is bound, to the demo's own origins.
     store = KeyStore(tmp_path / "api-keys.json")
@@ -82,3 +86,18 @@ def test_demo_builds_a_world_creates_demo_keys_and_serves_the_demo_site(
     store = KeyStore(tmp_path / "api-keys.json")
     assert all(store.lookup(secret) is None for secret in keys.values())
     assert sorted(entry.name for entry in store.entries()) == ["demo admin", "demo public", "demo server"]
+
+
+@pytest.mark.parametrize(
+    ("args", "host", "port"), [([], "127.0.0.1", 8000), (["--host", "0.0.0.0", "--port", "9001"], "0.0.0.0", 9001)]
+)
+def test_serve_passes_host_and_port_to_uvicorn(
+    tmp_path: Path, started: list[tuple[FastAPI, dict[str, Any]]], args: list[str], host: str, port: int
+) -> None:
+    result = runner.invoke(app, ["--data-dir", str(tmp_path), "serve", *args])
+    assert result.exit_code == 0, result.output
+    assert f"on http://{host}:{port} " in " ".join(result.output.split())
+    assert len(started) == 1
+    served, options = started[0]
+    assert (options["host"], options["port"], options["workers"]) == (host, port, 1)
+    assert served.state.settings.data_dir == tmp_path and not served.state.settings.demo_page

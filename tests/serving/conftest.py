@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 import warnings
@@ -19,23 +18,10 @@ with warnings.catch_warnings():
 
 from serving.app import create_app
 from serving.settings import RateLimit, Settings
+from tests.redis_env import require_redis_url
 from tests.serving.world import NOW, World, build_world
 
 UNLIMITED = RateLimit(0.0, 0.0)
-
-
-def redis_url() -> str | None:
-    """``$REDIS_URL`` when a Redis answers there."""
-    url = os.environ.get("REDIS_URL", "").strip()
-    if not url:
-        return None
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_timeout=1).ping()
-    except redis.RedisError:
-        return None
-    return url
 
 
 @pytest.fixture(scope="session")
@@ -53,14 +39,12 @@ def world(world_template: World, tmp_path: Path) -> World:
 
 @pytest.fixture(params=["memory", "redis"])
 def backend(request: pytest.FixtureRequest) -> Iterator[tuple[str | None, str]]:
-    """``(redis_url or None, key prefix)``; the Redis case is skipped when no Redis answers."""
+    """``(redis_url or None, key prefix)``; the Redis case skips (fails under ``$RECSYS_REQUIRE_REDIS``) without one."""
     prefix = f"t{uuid.uuid4().hex[:12]}"
     if request.param == "memory":
         yield None, prefix
         return
-    url = redis_url()
-    if url is None:
-        pytest.skip("no Redis at $REDIS_URL (./dev.sh test starts one)")
+    url = require_redis_url()
     yield url, prefix
     import redis
 

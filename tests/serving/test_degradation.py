@@ -1,8 +1,10 @@
-"""Killing Redis under load: no 5xx, no lost acknowledged interaction, recovery without a restart.
+"""Killing or freezing Redis under load: no 5xx, no lost acknowledged interaction, recovery without a restart.
 
 A real ``redis-server`` on a free port and a real ``recsys serve`` (uvicorn)
 in subprocesses; threads send requests while the test kills Redis and starts
-it again (empty, as a crashed cache without persistence comes back).
+it again (empty, as a crashed cache without persistence comes back), or
+freezes it with ``SIGSTOP`` (a Redis that accepts connections but answers
+nothing: the slow case, bounded by the cache timeout) and resumes it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -25,6 +27,7 @@ import pytest
 
 from recsys.artifacts import ArtifactRegistry
 from recsys.stores.segment_log import SegmentLog
+from tests.redis_env import require_redis_server
 from tests.serving.world import NOW, World
 
 pytestmark = pytest.mark.slow
@@ -63,8 +66,7 @@ def recsys_command() -> list[str]:
 
 @pytest.fixture
 def live_server(world: World) -> Iterator[tuple[str, int, subprocess.Popen[bytes]]]:
-    if REDIS_SERVER is None:
-        pytest.skip("redis-server is not installed (./dev.sh test installs it)")
+    require_redis_server()  # skips, or fails under $RECSYS_REQUIRE_REDIS, without one
     redis_port, http_port = free_port(), free_port()
     redis_process = start_redis(redis_port)
     env = {
@@ -169,13 +171,45 @@ class Load:
             return [s for t, s in self.sources if t >= moment]
 
 
-def test_killing_redis_under_load(world: World, live_server: tuple[str, int, subprocess.Popen[bytes]]) -> None:
-    base, redis_port, redis_process = live_server
+def load_for(world: World, base: str) -> Load:
+    """Load over every 7th user and every 3rd event the model knows."""
     artifact = ArtifactRegistry(world.path / "artifacts").load_active("default")
     user_vocabulary, event_vocabulary = artifact.vocabularies()
     users = [user_vocabulary.id_of(i) for i in range(0, len(user_vocabulary), 7)]
     events = [event_vocabulary.id_of(i) for i in range(0, len(event_vocabulary), 3)]
-    with Load(base, world.keys["server"], users, events) as load:
+    return Load(base, world.keys["server"], users, events)
+
+
+def wait_for_answers(load: Load, since: float, wanted: Callable[[list[str]], bool], limit_s: float) -> bool:
+    """Whether the sources of the last half second's answers satisfy ``wanted`` within ``limit_s`` of ``since``."""
+    while time.monotonic() < since + limit_s:
+        recent = load.sources_since(time.monotonic() - 0.5)
+        if recent and time.monotonic() > since + 1 and wanted(recent):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def all_personal(sources: list[str]) -> bool:
+    """Every answer is a personal list from the cache (not the fallback)."""
+    return all(source == "personal" for source in sources)
+
+
+def assert_served_through(world: World, load: Load) -> None:
+    """Every request answered below 500, and every acknowledged interaction is in the log."""
+    assert not load.failures, load.failures[:5]
+    assert load.statuses and all(status < 500 for status in load.statuses), sorted(set(load.statuses))
+    log = SegmentLog(world.path / "interactions")
+    try:
+        stored = set(log.export(["interaction_id"]).column("interaction_id").to_pylist())
+    finally:
+        log.close()
+    assert load.acked and not set(load.acked) - stored
+
+
+def test_killing_redis_under_load(world: World, live_server: tuple[str, int, subprocess.Popen[bytes]]) -> None:
+    base, redis_port, redis_process = live_server
+    with load_for(world, base) as load:
         time.sleep(1.5)
         redis_process.kill()
         redis_process.wait()
@@ -183,26 +217,37 @@ def test_killing_redis_under_load(world: World, live_server: tuple[str, int, sub
         time.sleep(2.5)
         restarted_process = start_redis(redis_port)
         restarted = time.monotonic()
-        recovered = False
-        while time.monotonic() < restarted + 30:
-            recent = load.sources_since(time.monotonic() - 0.5)
-            if recent and time.monotonic() > restarted + 1 and not any(s.endswith("+fallback") for s in recent):
-                recovered = True
-                break
-            time.sleep(0.2)
+        recovered = wait_for_answers(
+            load, restarted, lambda recent: not any(s.endswith("+fallback") for s in recent), 30
+        )
         time.sleep(0.5)
     try:
-        assert not load.failures, load.failures[:5]
-        assert load.statuses and all(status < 500 for status in load.statuses), sorted(set(load.statuses))
         during = [s for t, s in load.sources if killed + 0.2 < t < restarted]
         assert during and all(s.endswith("+fallback") for s in during)
         assert recovered, load.sources[-10:]
-        log = SegmentLog(world.path / "interactions")
-        try:
-            stored = set(log.export(["interaction_id"]).column("interaction_id").to_pylist())
-        finally:
-            log.close()
-        assert load.acked and not set(load.acked) - stored
+        assert_served_through(world, load)
     finally:
         restarted_process.kill()
         restarted_process.wait()
+
+
+def test_a_frozen_redis_under_load(world: World, live_server: tuple[str, int, subprocess.Popen[bytes]]) -> None:
+    base, _, redis_process = live_server
+    with load_for(world, base) as load:
+        assert wait_for_answers(load, time.monotonic(), all_personal, 15), load.sources[-5:]
+        redis_process.send_signal(signal.SIGSTOP)
+        frozen, acked_before = time.monotonic(), len(load.acked)
+        try:
+            time.sleep(2.5)
+            acked_while_frozen = len(load.acked) - acked_before  # these must be in the log too
+        finally:
+            redis_process.send_signal(signal.SIGCONT)
+        resumed = time.monotonic()
+        recovered = wait_for_answers(load, resumed, all_personal, 15)
+        time.sleep(0.5)
+    # A request in flight at the freeze waits at most the cache timeout (0.25 s) before its fallback.
+    during = [s for t, s in load.sources if frozen + 0.5 < t < resumed]
+    assert during and all(s.endswith("+fallback") for s in during), sorted(set(during))
+    assert recovered, load.sources[-10:]
+    assert acked_while_frozen > 0
+    assert_served_through(world, load)

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from fastapi.testclient import TestClient
 
+from recsys.domain.events import Event
 from recsys.stores.segment_log import SegmentLog
+from serving.app import create_app
+from serving.settings import Settings
 from tests.serving.conftest import headers
 from tests.serving.test_recommendations import known_users, recommend
 from tests.serving.world import NOW, ORIGIN, World
@@ -44,6 +49,31 @@ def test_a_view_changes_the_next_answer(client: TestClient, world: World) -> Non
     assert ids != [i["event_id"] for i in before["items"]]
     assert any(i["source"] == "similar" and "because-viewed" in i["reasons"] for i in after["items"])
     assert "fb-1" in logged_ids(world, user)
+
+
+def test_a_view_folds_into_the_users_vector(client: TestClient, world: World) -> None:
+    # diversity=0: the list follows the scores alone (exploration has no API knob; it only reorders).
+    user = known_users(client)[2]
+    before = recommend(client, world, user, n=20, diversity=0)
+    viewed = before["items"][0]["event_id"]
+    stamp = (NOW - dt.timedelta(minutes=1)).isoformat()
+    response = post_interactions(
+        client, world, [{"id": "fold-1", "user_id": user, "event_id": viewed, "kind": "view", "timestamp": stamp}]
+    )
+    assert response.status_code == 200, response.text
+    after = recommend(client, world, user, n=20, diversity=0)
+    scores_before = {i["event_id"]: i["score"] for i in before["items"] if i["source"] == "personal"}
+    scores_after = {i["event_id"]: i["score"] for i in after["items"] if i["source"] == "personal"}
+    shared = sorted(scores_before.keys() & scores_after.keys())
+    assert len(shared) >= 3, (scores_before, scores_after)
+    assert all(scores_before[e] != scores_after[e] for e in shared), [
+        (scores_before[e], scores_after[e]) for e in shared
+    ]
+    # The change comes from the folded-in vector: the model's base score of those items moved too.
+    engine = client.app.state.serving.engine  # type: ignore[attr-defined]
+    plain = engine.scores(user, {}, shared, [])["base"]
+    folded = engine.scores(user, engine.history_weights([(viewed, "view")]), shared, [])["base"]
+    assert not np.allclose(plain, folded)
 
 
 def test_interactions_are_idempotent_and_durable(client: TestClient, world: World) -> None:
@@ -118,6 +148,24 @@ def test_a_new_event_is_recommended_within_a_second(client: TestClient, world: W
     assert "fresh-event-1" not in {i["event_id"] for i in recommend(client, world, user, n=10, **window)["items"]}
 
 
+def _event_document(event: Event, **change: Any) -> dict[str, Any]:
+    """The PUT body that rewrites a stored event as it is, with ``change`` on top."""
+    calendar = event.calendar
+    document = {
+        "name": dict(event.name.texts),
+        "type_id": event.type_id,
+        "dates": [{"start": s.start.isoformat(), "end": s.end.isoformat()} for s in calendar.sub_events] or None,
+        **(
+            {"period": {"start": calendar.start.isoformat(), "end": calendar.end.isoformat()}}
+            if not calendar.sub_events and calendar.start and calendar.end
+            else {}
+        ),
+        **({"permanent": True} if not calendar.sub_events and not calendar.start else {}),
+        **change,
+    }
+    return {k: v for k, v in document.items() if v is not None}
+
+
 def test_cancelled_and_sold_out_events_leave_every_list(client: TestClient, world: World) -> None:
     user = known_users(client)[1]
     items = recommend(client, world, user, n=10)["items"]
@@ -126,27 +174,43 @@ def test_cancelled_and_sold_out_events_leave_every_list(client: TestClient, worl
     for item, change in zip(items[:2], ({"status": "Unavailable"}, {"booking": "Unavailable"}), strict=False):
         event = catalogue.get_event(item["event_id"])
         assert event is not None
-        document = {
-            "name": dict(event.name.texts),
-            "type_id": event.type_id,
-            "dates": [{"start": s.start.isoformat(), "end": s.end.isoformat()} for s in event.calendar.sub_events]
-            or None,
-            **(
-                {"period": {"start": event.calendar.start.isoformat(), "end": event.calendar.end.isoformat()}}
-                if not event.calendar.sub_events and event.calendar.start and event.calendar.end
-                else {}
-            ),
-            **({"permanent": True} if not event.calendar.sub_events and not event.calendar.start else {}),
-            **change,
-        }
-        document = {k: v for k, v in document.items() if v is not None}
-        response = client.put(f"/v1/events/{event.id}", json=document, headers=headers(world))
+        response = client.put(f"/v1/events/{event.id}", json=_event_document(event, **change), headers=headers(world))
         assert response.status_code == 200, response.text
         changed.append(event.id)
     assert changed
     for other in known_users(client, 10):
         ids = {i["event_id"] for i in recommend(client, world, other, n=20)["items"]}
         assert not ids & set(changed)
+
+
+def test_a_later_clock_over_the_same_version_returns_only_eligible_events(client: TestClient, world: World) -> None:
+    state = client.app.state.serving  # type: ignore[attr-defined]
+    catalogue = state.workspace.catalogue
+    users = known_users(client, 12)
+    published = recommend(client, world, users[0], n=5)["cache_version"]
+    shown_at_now = {i["event_id"] for u in users for i in recommend(client, world, u, n=20)["items"]}
+    for days in (1, 4):
+        later = NOW + dt.timedelta(days=days)
+        # The lists were published at NOW; some of what they hold has ended by ``later`` (so the check bites).
+        assert any(not catalogue.get_event(e).is_recommendable(later) for e in shown_at_now), days
+        # Time passes in the running server: same process, same published version, a later clock.
+        state.settings = state.settings.with_overrides(now=later)
+        if days == 1:
+            # And two events still on the lists are cancelled and sold out at that clock.
+            current = recommend(client, world, users[0], n=10)["items"]
+            for item, change in zip(current[:2], ({"status": "Unavailable"}, {"booking": "Unavailable"}), strict=True):
+                event = catalogue.get_event(item["event_id"])
+                put = client.put(
+                    f"/v1/events/{event.id}", json=_event_document(event, **change), headers=headers(world)
+                )
+                assert put.status_code == 200 and put.json()["recommendable"] is False, put.text
+        for user in users:
+            answer = recommend(client, world, user, n=20)
+            assert answer["cache_version"] == published and answer["items"]
+            for item in answer["items"]:
+                event = catalogue.get_event(item["event_id"])
+                assert event is not None and event.is_recommendable(later), (days, item["event_id"])
+                assert item["end"] is None or dt.datetime.fromisoformat(item["end"]) >= later, (days, item)
 
 
 def test_json_ld_import(client: TestClient, world: World) -> None:
@@ -179,19 +243,58 @@ def test_json_ld_import(client: TestClient, world: World) -> None:
     assert response.json()["imported"] == 1
     similar = client.get("/v1/events/jsonld-event-1/similar", params={"n": 3}, headers=headers(world))
     assert similar.status_code == 200
+    # Recommendable at once: a list filtered to its window and type holds it, as a fresh event.
+    window = {
+        "date_from": (start - dt.timedelta(hours=1)).isoformat(),
+        "date_to": (start + dt.timedelta(hours=3)).isoformat(),
+        "types": "0.50.4.0.0",
+    }
+    items = recommend(client, world, known_users(client)[0], n=10, **window)["items"]
+    imported = [i for i in items if i["event_id"] == "jsonld-event-1"]
+    assert imported and imported[0]["source"] == "fresh", [i["event_id"] for i in items]
+    assert imported[0]["title"] == "Jazz in de kelder" and imported[0]["municipality"] == "Gent"
     bad = client.post("/v1/events/import", json=[{**document, "calendarType": "nonsense"}], headers=headers(world))
     assert bad.status_code == 422
     assert bad.json()["field"].startswith("[0]")
 
 
-def test_deleting_a_user_forgets_them(client: TestClient, world: World) -> None:
-    user = known_users(client)[4]
-    assert recommend(client, world, user, n=5)["source"] == "personal"
-    assert logged_ids(world, user)
-    response = client.delete(f"/v1/users/{user}", headers=headers(world))
-    assert response.status_code == 200, response.text
-    assert response.json()["interactions_deleted"] > 0
-    assert not logged_ids(world, user)
-    assert recommend(client, world, user, n=5)["source"] != "personal"
-    again = client.delete(f"/v1/users/{user}", headers=headers(world))
-    assert again.status_code == 200 and again.json()["interactions_deleted"] == 0
+def test_deleting_a_user_forgets_them(world: World, make_settings: Callable[..., Settings]) -> None:
+    with TestClient(create_app(make_settings())) as client:
+        state = client.app.state.serving  # type: ignore[attr-defined]
+        user = known_users(client)[4]
+        answer = recommend(client, world, user, n=5)
+        assert answer["source"] == "personal"
+        viewed = answer["items"][0]["event_id"]
+        posted = post_interactions(
+            client, world, [{"id": "del-1", "user_id": user, "event_id": viewed, "kind": "view"}]
+        )
+        assert posted.status_code == 200, posted.text
+        backend = state.cache.backend
+        listed, recent = backend.user_view(answer["cache_version"], user)
+        assert listed is not None and recent  # what the deletion must remove is there
+        assert logged_ids(world, user)
+
+        response = client.delete(f"/v1/users/{user}", headers=headers(world))
+        assert response.status_code == 200, response.text
+        assert response.json()["interactions_deleted"] > 0
+        assert not logged_ids(world, user)
+        assert all(backend.user_candidates(version, user) is None for version in backend.versions())
+        assert backend.recent(user) == []
+        assert recommend(client, world, user, n=5)["source"] != "personal"
+        again = client.delete(f"/v1/users/{user}", headers=headers(world))
+        assert again.status_code == 200 and again.json()["interactions_deleted"] == 0
+        # There is deliberately no way to list (or read) users.
+        for path in ("/v1/users", "/v1/users/", f"/v1/users/{user}"):
+            listing = client.get(path, headers=headers(world, "admin"))
+            assert listing.status_code in (404, 405), (path, listing.status_code)
+
+    # A new server over the same data folder: the artefact still holds the user's vector, the
+    # forgotten-users file keeps them unknown, and the republished cache has no list for them.
+    with TestClient(create_app(make_settings())) as fresh:
+        state = fresh.app.state.serving  # type: ignore[attr-defined]
+        assert state.engine.base.users_.get(user) is not None
+        assert user in state.forgotten
+        answer = recommend(fresh, world, user, n=5)
+        assert answer["source"] != "personal" and answer["items"]
+        assert not any(i["source"] == "personal" for i in answer["items"])
+        assert state.cache.backend.user_candidates(answer["cache_version"], user) is None

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from recsys.cache.cards import EventCard
 from recsys.ranking.times import to_us
 from tests.serving.conftest import headers
 from tests.serving.world import NOW, ORIGIN, World
@@ -96,6 +98,25 @@ def test_filters_hold_for_every_item(client: TestClient, world: World) -> None:
     for item in window:
         assert item["start"] is None or dt.datetime.fromisoformat(item["start"]) <= end
         assert item["end"] is None or dt.datetime.fromisoformat(item["end"]) >= start
+    # The rest are judged on each item's stored card (what the rules read).
+    state = client.app.state.serving  # type: ignore[attr-defined]
+    version = state.active_version()
+
+    def cards_of(n: int = 10, **params: Any) -> list[EventCard]:
+        items = recommend(client, world, user, n=n, **params)["items"]
+        found = state.cards(version, [i["event_id"] for i in items])
+        assert items and len(found) == len(items), params
+        return [found[i["event_id"]] for i in items]
+
+    broad = cards_of(n=50)
+    assert any(c.min_age is not None and c.min_age > 4 for c in broad)  # the age filter has work to do
+    for card in cards_of(age=4):
+        assert (card.min_age is None or card.min_age <= 4) and (card.max_age is None or card.max_age >= 4), card
+    theme = Counter(c.theme_id for c in broad if c.theme_id is not None).most_common(1)[0][0]
+    assert all(c.theme_id == theme for c in cards_of(themes=theme))
+    assert all(c.theme_id != theme for c in cards_of(n=20, exclude_themes=theme))
+    assert all(c.accessible for c in cards_of(accessible="true"))
+    assert all(c.uitpas for c in cards_of(uitpas="true"))
     quiet = recommend(client, world, user, n=5, explain="false", lang="fr")["items"]
     assert quiet and all(i["explanation"] is None for i in quiet)
 
