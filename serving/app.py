@@ -84,6 +84,7 @@ def _warm_up(state: ServingState) -> None:
         _log.warning("cache unavailable at start-up (%s); answering from the fallback until it is back", exc)
         return
     state.live.replace(live)
+    state.finish_pending_deletions()  # users deleted while the cache was down, before a restart
     if active is None or state.settings.redis_url is None or state.settings.publish_on_start:
         state.publish_now()
     else:

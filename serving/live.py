@@ -12,13 +12,18 @@ cache held them, and are pushed when it is back.
 
 :class:`PendingDeletions` holds the users deleted while the cache was down:
 their cached lists and recent history are removed from it when it is back.
+Given a file, it keeps them there too (written atomically on every change),
+so a restart before the cache returns still deletes them.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Final
 
 from recsys.cache.cards import EventCard
@@ -107,9 +112,12 @@ class PendingRecent:
 class PendingDeletions:
     """Users whose cached lists and recent history the cache still holds (it was down when they were deleted)."""
 
-    def __init__(self) -> None:
-        self._users: set[str] = set()
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
         self._lock = threading.Lock()
+        self._users: set[str] = set()
+        if path is not None and path.exists():
+            self._users = {str(u) for u in json.loads(path.read_text(encoding="utf-8"))}
 
     def __len__(self) -> int:
         return len(self._users)
@@ -120,12 +128,30 @@ class PendingDeletions:
     def add(self, user_id: str) -> None:
         """Remember that the cache's copy of ``user_id`` is still to be deleted."""
         with self._lock:
-            self._users.add(user_id)
+            if user_id not in self._users:
+                self._users.add(user_id)
+                self._save()
 
     def discard(self, user_id: str) -> None:
         """Forget ``user_id``: the cache's copy is gone."""
         with self._lock:
-            self._users.discard(user_id)
+            if user_id in self._users:
+                self._users.discard(user_id)
+                self._save()
+
+    def _save(self) -> None:
+        # The ids wait here only until the cache is back; with none left the file goes.
+        if self.path is None:
+            return
+        if not self._users:
+            self.path.unlink(missing_ok=True)
+            return
+        temporary = self.path.with_suffix(".tmp")
+        with temporary.open("w", encoding="utf-8") as handle:
+            json.dump(sorted(self._users), handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.path)
 
     def users(self) -> list[str]:
         """Every waiting user (each stays until :meth:`discard`: until then their cached copy is not read)."""

@@ -41,6 +41,8 @@ from serving.settings import Settings
 
 _log = logging.getLogger("serving.state")
 
+#: Users deleted while the cache was down, kept until it deletes their copy (also across a restart).
+PENDING_DELETIONS_FILE: Final = "pending-cache-deletions.json"
 #: Seconds a request may reuse the active version another request just read (saves a round trip
 #: per request; an activation through this server takes effect at once, one elsewhere within this).
 ACTIVE_TTL_S: Final = 0.5
@@ -90,7 +92,7 @@ class ServingState:
         self.memo = VersionMemo()
         self.live = LiveEvents()
         self.pending = PendingRecent()
-        self.pending_deletions = PendingDeletions()
+        self.pending_deletions = PendingDeletions(settings.data_dir / PENDING_DELETIONS_FILE)
         self.snapshot = FallbackSnapshot()
         self.forgotten = ForgottenUsers(settings.data_dir / FORGOTTEN_FILE)
         self.log_lock = threading.Lock()
@@ -281,6 +283,11 @@ class ServingState:
         self.pending_deletions.discard(user_id)
         return True
 
+    def finish_pending_deletions(self) -> None:
+        """Delete from the cache the users deleted while it was down (those it still cannot delete keep waiting)."""
+        for user_id in self.pending_deletions.users():
+            self.delete_user_from_cache(user_id)
+
     # -- snapshot, recovery and publishing --
 
     def refresh_snapshot(self, version: str) -> None:
@@ -309,8 +316,7 @@ class ServingState:
 
     def _after_recovery(self) -> None:
         # Deletions first: what waits in ``pending`` for a deleted user was posted after the deletion.
-        for user_id in self.pending_deletions.users():
-            self.delete_user_from_cache(user_id)
+        self.finish_pending_deletions()
         waiting = self.pending.take_all()
         if waiting:
             self.push_recent(waiting)

@@ -66,14 +66,14 @@ def test_a_view_folds_into_the_users_vector(client: TestClient, world: World) ->
     scores_after = {i["event_id"]: i["score"] for i in after["items"] if i["source"] == "personal"}
     shared = sorted(scores_before.keys() & scores_after.keys())
     assert len(shared) >= 3, (scores_before, scores_after)
-    assert all(scores_before[e] != scores_after[e] for e in shared), [
-        (scores_before[e], scores_after[e]) for e in shared
-    ]
-    # The change comes from the folded-in vector: the model's base score of those items moved too.
+    # Response scores are relevance ranks within the request, so one item may keep its place; most move.
+    moved = [e for e in shared if scores_before[e] != scores_after[e]]
+    assert len(moved) > len(shared) / 2, [(scores_before[e], scores_after[e]) for e in shared]
+    # The change comes from the folded-in vector: the model's base score of every one of those items moved.
     engine = client.app.state.serving.engine  # type: ignore[attr-defined]
     plain = engine.scores(user, {}, shared, [])["base"]
     folded = engine.scores(user, engine.history_weights([(viewed, "view")]), shared, [])["base"]
-    assert not np.allclose(plain, folded)
+    assert np.all(plain != folded)
 
 
 def test_interactions_are_idempotent_and_durable(client: TestClient, world: World) -> None:

@@ -12,6 +12,7 @@ from recsys.cache.protocol import CacheError
 from recsys.cli.main import app as cli
 from recsys.domain.errors import InvalidFieldError
 from serving.keys import KeyStore, Scope, hash_key, normalize_origin
+from serving.live import PendingDeletions
 from serving.ratelimit import RateLimiter
 from serving.resilience import BreakerState, CircuitBreaker, GuardedCache
 from serving.settings import RateLimit, Settings
@@ -111,3 +112,21 @@ def test_settings_from_environment(tmp_path: Path) -> None:
         Settings.from_env({"RECSYS_MAX_BATCH": "many"})
     with pytest.raises(InvalidFieldError, match="RECSYS_AUTH"):
         Settings.from_env({"RECSYS_AUTH": "maybe"})
+
+
+def test_pending_deletions_survive_a_restart_and_leave_no_file_when_done(tmp_path: Path) -> None:
+    path = tmp_path / "pending-cache-deletions.json"
+    waiting = PendingDeletions(path)
+    waiting.add("u1")
+    waiting.add("u:2")
+    waiting.add("u1")
+    assert json.loads(path.read_text()) == ["u1", "u:2"]
+    restarted = PendingDeletions(path)
+    assert restarted.users() == ["u1", "u:2"] and "u:2" in restarted
+    restarted.discard("u1")
+    assert PendingDeletions(path).users() == ["u:2"]
+    restarted.discard("u:2")
+    assert not path.exists() and len(PendingDeletions(path)) == 0
+    in_memory = PendingDeletions()
+    in_memory.add("u3")
+    assert "u3" in in_memory and not list(tmp_path.glob("*.tmp"))
