@@ -21,10 +21,13 @@ again, seed 43); the test part is never looked at until the final fit. RP3beta
 is tuned the same way, and so are the two models that read the ratings' times:
 time-aware EASE (``ease-time``: EASE on co-occurrences weighted up when a
 user rated both items close together) and session ALS (``als-session``: ALS
-with each user's sessions as extra rows). The blends (EASE + ALS, EASE +
-RP3beta, EASE + RP3beta + ALS, time-aware EASE + ALS, time-aware EASE +
-session ALS) add the standardised scores of the tuned models with weights
-chosen on the same validation split. In the same run: plain ``implicit`` ALS
+with each user's sessions as extra rows). Time-aware EASE with genres adds
+the user's genre profile as inputs, its weight and l2 chosen on validation
+from a small grid around the tuned time-aware EASE. The blends (EASE + ALS,
+EASE + RP3beta, EASE + RP3beta + ALS, time-aware EASE + ALS, time-aware
+EASE + session ALS, time-aware EASE with genres + session ALS) add the
+standardised scores of the tuned models with weights chosen on the same
+validation split. In the same run: plain ``implicit`` ALS
 and BPR with default parameters, popularity, and Cornac's BPR (the published
 row's settings) and EASE. Prints Markdown tables and the elapsed time.
 """
