@@ -18,9 +18,16 @@ settings reproduces the published BPR row under either.
 Our models are tuned with ``recsys tune``'s machinery (seeded TPE) on a
 validation split carved out of each table's training part (the same split
 again, seed 43); the test part is never looked at until the final fit. RP3beta
-is tuned the same way. The blends (EASE + ALS, EASE + RP3beta, EASE + RP3beta
-+ ALS) add the standardised scores of the tuned models with weights chosen on
-the same validation split. In the same run: plain ``implicit`` ALS
+is tuned the same way, and so are the two models that read the ratings' times:
+time-aware EASE (``ease-time``: EASE on co-occurrences weighted up when a
+user rated both items close together) and session ALS (``als-session``: ALS
+with each user's sessions as extra rows). Time-aware EASE with genres adds
+the user's genre profile as inputs, its weight and l2 chosen on validation
+from a small grid around the tuned time-aware EASE. The blends (EASE + ALS,
+EASE + RP3beta, EASE + RP3beta + ALS, time-aware EASE + ALS, time-aware
+EASE + session ALS, time-aware EASE with genres + session ALS) add the
+standardised scores of the tuned models with weights chosen on the same
+validation split. In the same run: plain ``implicit`` ALS
 and BPR with default parameters, popularity, and Cornac's BPR (the published
 row's settings) and EASE. Prints Markdown tables and the elapsed time.
 """
@@ -74,7 +81,12 @@ PROTOCOL_TITLES: Final = {
     "stratified": "python_stratified_split(ratio=0.75, filter_by='user'): 75% of each user's ratings",
 }
 #: Optuna trials per model (scaled by --trials-scale).
-TRIALS: Final = {"ease": 15, "als": 40, "bpr": 12, "item-knn": 15, "rp3beta": 20}
+TRIALS: Final = {"ease": 15, "als": 40, "bpr": 12, "item-knn": 15, "rp3beta": 20, "ease-time": 20, "als-session": 40}
+#: The time-aware EASE with the user's genre profile as extra inputs (its time parameters are ease-time's tuned ones).
+GENRE_EASE: Final = "ease-time-genres"
+#: Content weights and multiples of ease-time's tuned l2 tried on validation for GENRE_EASE.
+GENRE_WEIGHTS: Final = (5.0, 10.0, 15.0, 20.0)
+GENRE_L2_FACTORS: Final = (0.45, 0.6, 0.8, 1.0)
 #: Weights of EASE in the EASE + ALS blend, tried on validation.
 BLEND_WEIGHTS: Final = (0.3, 0.4, 0.5, 0.6, 0.7)
 #: The blends (their tuned models) and the weight vectors tried for each on validation.
@@ -89,6 +101,15 @@ BLENDS: Final = {
         tuple(
             (e, r, round(1.0 - e - r, 2)) for e in (0.4, 0.5, 0.6, 0.7) for r in (0.1, 0.2, 0.3) if 1.0 - e - r > 0.05
         ),
+    ),
+    "time-aware EASE + ALS blend (ours, tuned)": (("ease-time", "als"), tuple((w, 1.0 - w) for w in BLEND_WEIGHTS)),
+    "time-aware EASE + session ALS blend (ours, tuned)": (
+        ("ease-time", "als-session"),
+        tuple((w, 1.0 - w) for w in BLEND_WEIGHTS),
+    ),
+    "time-aware EASE with genres + session ALS blend (ours, tuned)": (
+        (GENRE_EASE, "als-session"),
+        tuple((w, 1.0 - w) for w in BLEND_WEIGHTS),
     ),
 }
 
@@ -333,13 +354,16 @@ def run_table(source: EvaluationSource, genres: dict[str, tuple[str, ...]], prot
         )
         print(f"{model}: {note}; params {result.best_params}", flush=True)
 
+    rows.append(genre_ease_row(source, split, settings, tuned, genres))
+
     for model in ("content", "hybrid"):
         spec = default_spec(model, SEED)
         _, report, seconds = fit_report(base, spec, {}, with_genres(base.data, genres))
         rows.append(Row(f"{model} (ours, genres as content)", report, seconds=seconds))
 
     rows += [
-        blend_row(source, split, settings, tuned, name, models, weights) for name, (models, weights) in BLENDS.items()
+        blend_row(source, split, settings, tuned, genres, name, models, weights)
+        for name, (models, weights) in BLENDS.items()
     ]
     rows += implicit_rows(test)
     rows += cornac_rows(test)
@@ -352,28 +376,77 @@ def _weighting_config(weighting: dict[str, Any]) -> Any:
     return TrainConfig(weighting=weighting) if weighting else None
 
 
+def fit_tuned(
+    source: EvaluationSource,
+    task: RankingTask,
+    settings: EvaluateSettings,
+    tuned: dict[str, tuple[dict[str, Any], dict[str, Any]]],
+    genres: dict[str, tuple[str, ...]],
+    key: str,
+) -> Recommender:
+    """The model tuned under ``key`` fitted on ``task``'s training part (GENRE_EASE: ease-time on data with genres)."""
+    from training.eval_models import default_spec
+
+    params, weighting = tuned[key]
+    spec = default_spec("ease-time" if key == GENRE_EASE else key, SEED)
+    prepared = Prepared.build(source, task, [spec], replace(settings, config=_weighting_config(weighting)))
+    if key != GENRE_EASE:
+        return prepared.fit(spec, params)
+    return Recommender.registry[spec.model](**{**spec.params, **params}).fit(with_genres(prepared.data, genres))
+
+
+def genre_ease_row(
+    source: EvaluationSource,
+    split: Any,
+    settings: EvaluateSettings,
+    tuned: dict[str, tuple[dict[str, Any], dict[str, Any]]],
+    genres: dict[str, tuple[str, ...]],
+) -> Row:
+    """ease-time (its tuned time parameters) with the user's genre profile as inputs; weight and l2 chosen on validation.
+
+    Stores the chosen parameters in ``tuned`` under :data:`GENRE_EASE` for the blends.
+    """
+    started = time.perf_counter()
+    params, weighting = tuned["ease-time"]
+    scores: dict[tuple[float, float], float] = {}
+    for weight in GENRE_WEIGHTS:
+        for factor in GENRE_L2_FACTORS:
+            tuned[GENRE_EASE] = ({**params, "content_weight": weight, "l2": params["l2"] * factor}, weighting)
+            model = fit_tuned(source, split.validation, settings, tuned, genres, GENRE_EASE)
+            report = evaluate(split.validation, model_scorer(model, split.validation.candidate_ids))
+            scores[(weight, factor)] = report.metrics[f"ndcg@{K}"]
+    weight, factor = max(scores, key=lambda c: (scores[c], -c[0]))
+    chosen = {**params, "content_weight": weight, "l2": params["l2"] * factor}
+    tuned[GENRE_EASE] = (chosen, weighting)
+    model = fit_tuned(source, split.test, settings, tuned, genres, GENRE_EASE)
+    report = evaluate(split.test, model_scorer(model, split.test.candidate_ids))
+    note = (
+        f"genre weight {weight:g}, l2 {chosen['l2']:.0f} ({factor:g} x ease-time's) chosen on validation "
+        f"(ndcg@10 {scores[(weight, factor)]:.4f}; {len(scores)} fits)"
+    )
+    print(f"{GENRE_EASE}: {note}", flush=True)
+    name = "ease-time with genres (ours, tuned)"
+    return Row(name, report, seconds=time.perf_counter() - started, note=note, extra={"params": chosen})
+
+
 def blend_row(
     source: EvaluationSource,
     split: Any,
     settings: EvaluateSettings,
     tuned: dict[str, tuple[dict[str, Any], dict[str, Any]]],
+    genres: dict[str, tuple[str, ...]],
     name: str,
     models: tuple[str, ...],
     candidates: tuple[tuple[float, ...], ...],
 ) -> Row:
     """Standardised scores of tuned ``models`` added with the weights (among ``candidates``) best on validation."""
-    from training.eval_models import default_spec
-
     started = time.perf_counter()
 
     def scorers(task: RankingTask) -> list[Scorer]:
-        out = []
-        for model in models:
-            params, weighting = tuned[model]
-            spec = default_spec(model, SEED)
-            prepared = Prepared.build(source, task, [spec], replace(settings, config=_weighting_config(weighting)))
-            out.append(model_scorer(prepared.fit(spec, params), task.candidate_ids))
-        return out
+        return [
+            model_scorer(fit_tuned(source, task, settings, tuned, genres, model), task.candidate_ids)
+            for model in models
+        ]
 
     on_validation = scorers(split.validation)
     scores = {

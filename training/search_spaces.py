@@ -67,6 +67,27 @@ def ease_space(trial: optuna.Trial) -> dict[str, Any]:
     return {"l2": trial.suggest_float("l2", 1.0, 10_000.0, log=True)}
 
 
+def ease_time_space(trial: optuna.Trial) -> dict[str, Any]:
+    """Ridge penalty, kernel weight and time scale of the time-aware EASE."""
+    return {
+        "l2": trial.suggest_float("l2", 10.0, 10_000.0, log=True),
+        "time_weight": trial.suggest_float("time_weight", 0.0, 8.0),
+        "time_scale_s": trial.suggest_float("time_scale_s", 10.0, 86_400.0, log=True),
+    }
+
+
+def als_session_space(trial: optuna.Trial) -> dict[str, Any]:
+    """ALS's factors, L2, confidence scale and sweeps, plus the session rows' weight and pause."""
+    return {
+        "factors": trial.suggest_int("factors", 8, 256, log=True),
+        "regularization": trial.suggest_float("regularization", 1e-3, 300.0, log=True),
+        "alpha": trial.suggest_float("alpha", 0.1, 100.0, log=True),
+        "iterations": trial.suggest_int("iterations", 5, 30),
+        "session_weight": trial.suggest_float("session_weight", 0.0, 2.0),
+        "session_gap_s": trial.suggest_float("session_gap_s", 10.0, 86_400.0, log=True),
+    }
+
+
 def rp3beta_space(trial: optuna.Trial) -> dict[str, Any]:
     """Walk exponent, popularity penalty and neighbourhood size of RP3beta."""
     return {
@@ -109,6 +130,8 @@ SEARCH_SPACES: Final[Mapping[str, SearchSpace]] = {
     "bpr": bpr_space,
     "item-knn": item_knn_space,
     "ease": ease_space,
+    "ease-time": ease_time_space,
+    "als-session": als_session_space,
     "rp3beta": rp3beta_space,
     "popularity": popularity_space,
     "trending": trending_space,

@@ -15,6 +15,8 @@ from recsys.models.hybrid import HybridRecommender
 from recsys.models.item_knn import ItemKNNRecommender
 from recsys.models.popularity import PopularityRecommender, TrendingRecommender
 from recsys.models.rp3beta import RP3betaRecommender
+from recsys.models.session_als import SessionALSRecommender
+from recsys.models.time_ease import TimeEASERecommender
 
 __all__ = [
     "ALSRecommender",
@@ -31,6 +33,8 @@ __all__ = [
     "Reason",
     "Recommendation",
     "Recommender",
+    "SessionALSRecommender",
+    "TimeEASERecommender",
     "TooManyEventsError",
     "TrainingData",
     "TrendingRecommender",

@@ -232,8 +232,8 @@ class ALSRecommender(Recommender):
         if not isinstance(self.exact_users, bool):
             raise InvalidFieldError("exact_users", f"must be true or false, got {self.exact_users!r}")
         positive = require_positive_interactions(data)
-        self.user_factors_, self.item_factors_ = fit_als(
-            data.matrix,
+        users, self.item_factors_ = fit_als(
+            self._training_matrix(data),
             factors=self.factors,
             regularization=self.regularization,
             alpha=self.alpha,
@@ -242,8 +242,13 @@ class ALSRecommender(Recommender):
             num_threads=self.num_threads,
             exact_users=self.exact_users,
         )
+        self.user_factors_ = np.ascontiguousarray(users[: data.matrix.shape[0]])
         self.warm_ = np.diff(positive.tocsc().indptr) > 0
         self._gram = self._compute_gram()
+
+    def _training_matrix(self, data: TrainingData) -> sp.csr_matrix:
+        """What is factorised: the users x events matrix; subclasses may stack more rows under it (their factors are dropped)."""
+        return data.matrix
 
     def _compute_gram(self) -> npt.NDArray[np.float64]:
         item = self.item_factors_.astype(np.float64)

@@ -88,15 +88,25 @@ class EASERecommender(Recommender):
                 f"{len(items)} events with interactions exceed max_items={self.max_items}; "
                 "use item-knn or als, or raise max_items if the memory is there",
             )
-        x = positive[:, items]
-        gram = np.asarray((x.T @ x).toarray(), dtype=np.float64)
+        gram = self._gram(data, positive, items)
         gram[np.diag_indices_from(gram)] += self.l2
         inverse = np.linalg.inv(gram)
         del gram  # peak memory is two dense float64 matrices, not three
         inverse /= -np.diag(inverse).copy()[None, :]
         np.fill_diagonal(inverse, 0.0)
         self.items_ = items
+        self._keep_weights(inverse)
+
+    def _keep_weights(self, inverse: npt.NDArray[np.floating[Any]]) -> None:
+        """Store the solved ``B`` (the zero-diagonal, column-scaled inverse of the Gram matrix)."""
         self.weights_ = inverse.astype(np.float32)
+
+    def _gram(
+        self, data: TrainingData, positive: sp.csr_matrix, items: npt.NDArray[np.int32]
+    ) -> npt.NDArray[np.float64]:
+        """``X'X`` over ``items`` (``X``: the positive part of the matrix), dense float64: what ``B`` is solved from."""
+        x = positive[:, items]
+        return np.asarray((x.T @ x).toarray(), dtype=np.float64)
 
     def _scores_from(self, rows: sp.csr_matrix) -> Scores:
         liked = positive_part(rows)[:, self.items_]

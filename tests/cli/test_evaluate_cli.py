@@ -66,7 +66,8 @@ def test_evaluate_works_on_any_csv_and_tune_writes_a_config_train_and_evaluate_r
         str(tmp_path / "f.json"),
     )
     result = json.loads((tmp_path / "f.json").read_text())
-    assert {"popularity", "trending", "als", "bpr", "item-knn", "ease", "rp3beta"} == set(result["models"])
+    expected = {"popularity", "trending", "als", "als-session", "bpr", "item-knn", "ease", "ease-time", "rp3beta"}
+    assert expected == set(result["models"])
     assert "skipped: content" in out and result["models"]["ease"]["ndcg@5"] > 0
     assert not (tmp_path / "unused").exists()  # a file evaluation never creates a data folder
 

@@ -27,6 +27,8 @@ from recsys.models import (
     PopularityRecommender,
     Recommender,
     RP3betaRecommender,
+    SessionALSRecommender,
+    TimeEASERecommender,
     TrainingData,
     TrendingRecommender,
 )
@@ -144,11 +146,36 @@ FACTORIES: dict[str, Factory] = {
     "item-knn-bm25": lambda: ItemKNNRecommender(k=10, similarity="bm25"),
     "ease": lambda: EASERecommender(l2=100.0),
     "rp3beta": lambda: RP3betaRecommender(alpha=1.0, beta=0.3, k=10),
+    "ease-time": lambda: TimeEASERecommender(l2=100.0, time_weight=1.0, time_scale_s=86_400.0),
+    "ease-time-content": lambda: TimeEASERecommender(
+        l2=100.0, time_weight=1.0, time_scale_s=86_400.0, content_weight=2.0
+    ),
+    "als-session": lambda: SessionALSRecommender(
+        factors=8,
+        regularization=5.0,
+        alpha=5.0,
+        random_state=3,
+        num_threads=1,
+        session_weight=0.5,
+        session_gap_s=86_400.0,
+    ),
     "content": lambda: ContentRecommender(),
     "hybrid": lambda: HybridRecommender(factors=8, regularization=5.0, alpha=5.0, random_state=3, num_threads=1),
 }
 #: Models that rank by the user's own taste (the known-answer test on groups applies to them).
-PERSONAL = ("als", "bpr", "item-knn-cosine", "item-knn-bm25", "ease", "rp3beta", "content", "hybrid")
+PERSONAL = (
+    "als",
+    "als-session",
+    "bpr",
+    "item-knn-cosine",
+    "item-knn-bm25",
+    "ease",
+    "ease-time",
+    "ease-time-content",
+    "rp3beta",
+    "content",
+    "hybrid",
+)
 
 
 @pytest.fixture(scope="session")

@@ -37,7 +37,17 @@ def test_every_fitting_model_on_a_file_with_content_models_skipped(tmp_path: Pat
     source = file_source(tmp_path, time="ts")
     run = run_evaluation(source, EvaluateSettings(protocol="stratified", k=5, models=None, seed=3))
     result = run.to_json()
-    assert set(result["models"]) == {"popularity", "trending", "als", "bpr", "item-knn", "ease", "rp3beta"}
+    assert set(result["models"]) == {
+        "popularity",
+        "trending",
+        "als",
+        "als-session",
+        "bpr",
+        "item-knn",
+        "ease",
+        "ease-time",
+        "rp3beta",
+    }
     assert set(result["skipped"]) == {"content", "hybrid"}
     for metrics in result["models"].values():
         for key in ("ndcg@5", "map@5", "precision@5", "recall@5", "ms_map@5", "coverage@5", "novelty@5", "ndcg@50"):
