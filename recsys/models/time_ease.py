@@ -113,7 +113,9 @@ class TimeEASERecommender(EASERecommender):
         self._n_profile = 0 if content is None else content.shape[1]
         if len(items) + self._n_profile > self.max_items:
             raise TooManyEventsError(
-                f"{len(items)} events and {self._n_profile} content features exceed max_items={self.max_items}"
+                len(items) + self._n_profile,
+                self.max_items,
+                f"{len(items)} events and {self._n_profile} content features exceed max_items={self.max_items}",
             )
         x = positive[:, items]
         if content is not None:
