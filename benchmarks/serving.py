@@ -27,7 +27,10 @@ What it does, in one run:
      (``n=10``, 60 km around Ghent, the next 30 days, at most 30 euro, one
      type excluded): recent history, candidates, the learned ranker over
      ``features.ranking.ranking_rows``, the rules, explanations, JSON;
-5. prints requests/s and p50/p95/p99 of each and the ratios, as Markdown and JSON.
+5. measures the server's CPU time per request of each endpoint over one
+   connection for ``--duration`` seconds (``/proc/<pid>/stat`` before and
+   after: the work itself, without queueing);
+6. prints requests/s, p50/p95/p99 and CPU per request of each and the ratios, as Markdown and JSON.
 """
 
 from __future__ import annotations
@@ -245,6 +248,19 @@ async def _round(port: int, paths: list[str], key: str, seconds: float, concurre
     return {"latencies": latencies, "statuses": statuses, "seconds": time.perf_counter() - began}
 
 
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_ms(args: argparse.Namespace, paths: list[str]) -> float:
+    """The server's CPU milliseconds per request over one connection (no queueing: the work itself)."""
+    before = process_cpu_s(args.server_pid)
+    done = asyncio.run(_round(args.port, paths, args.key, args.duration, 1))
+    return (process_cpu_s(args.server_pid) - before) * 1000 / max(1, len(done["latencies"]))
+
+
 def run_load(args: argparse.Namespace) -> None:
     """The load generator (runs in its own process): alternate rounds, print JSON."""
     rng = random.Random(1)
@@ -269,6 +285,7 @@ def run_load(args: argparse.Namespace) -> None:
             results[name]["seconds"] += done["seconds"]
             for status, count in done["statuses"].items():
                 results[name]["statuses"][status] = results[name]["statuses"].get(status, 0) + count
+    cpu_ms = {name: server_cpu_ms(args, paths) for name, paths in endpoints.items()} if args.server_pid else {}
     summary = {}
     for name, result in results.items():
         lat = np.asarray(result["latencies"]) * 1000
@@ -279,6 +296,7 @@ def run_load(args: argparse.Namespace) -> None:
             "p95_ms": float(np.percentile(lat, 95)),
             "p99_ms": float(np.percentile(lat, 99)),
             "statuses": {str(k): v for k, v in result["statuses"].items()},
+            "server_cpu_ms": cpu_ms.get(name),
         }
     print(json.dumps(summary))
 
@@ -298,6 +316,7 @@ def main() -> None:
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--key", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--server-pid", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.load:
         run_load(args)
@@ -360,6 +379,8 @@ def main() -> None:
                 str(args.warmup),
                 "--concurrency",
                 str(args.concurrency),
+                "--server-pid",
+                str(server.pid),
             ],
             check=True,
             capture_output=True,
@@ -379,12 +400,12 @@ def main() -> None:
             "throughput_ratio": personal["rps"] / bare["rps"],
             "p99_ratio": personal["p99_ms"] / bare["p99_ms"],
         }
-        print("| endpoint | requests | requests/s | p50 ms | p95 ms | p99 ms | statuses |")
-        print("|---|---|---|---|---|---|---|")
+        print("| endpoint | requests | requests/s | p50 ms | p95 ms | p99 ms | server CPU ms/request | statuses |")
+        print("|---|---|---|---|---|---|---|---|")
         for name, row in (("bare: cached list, no ranking", bare), ("personal, with filters", personal)):
             print(
                 f"| {name} | {row['requests']:,} | {row['rps']:,.0f} | {row['p50_ms']:.2f} | {row['p95_ms']:.2f} "
-                f"| {row['p99_ms']:.2f} | {row['statuses']} |"
+                f"| {row['p99_ms']:.2f} | {row['server_cpu_ms']:.2f} | {row['statuses']} |"
             )
         print(
             f"\nthroughput personal / bare = {info['throughput_ratio']:.2f} (target >= 0.5); "
