@@ -37,7 +37,7 @@ LIBRARY_PACKAGE: Final = "recsys.models."
 #: Models that need the event content matrix.
 CONTENT_MODELS: Final = frozenset({"content", "hybrid"})
 #: Models that need interaction times.
-TIME_MODELS: Final = frozenset({"trending"})
+TIME_MODELS: Final = frozenset({"trending", "ease-time", "als-session"})
 
 
 def why_unfit(model: str, source: EvaluationSource) -> str | None:

@@ -62,12 +62,13 @@ def test_every_fitting_model_on_a_file_with_content_models_skipped(tmp_path: Pat
     assert html.count("<svg") >= 3 and "ndcg@5" in html
 
 
-def test_without_times_trending_is_left_out(tmp_path: Path) -> None:
+def test_without_times_the_models_that_need_them_are_left_out(tmp_path: Path) -> None:
     source = file_source(tmp_path)
     specs, skipped = select_models(source, None, None, 0)
-    assert "trending" not in {s.name for s in specs} and "trending" in skipped
-    with pytest.raises(InvalidFieldError, match="--time-col"):
-        select_models(source, ["trending"], None, 0)
+    for model in ("trending", "ease-time", "als-session"):
+        assert model not in {s.name for s in specs} and model in skipped
+        with pytest.raises(InvalidFieldError, match="--time-col"):
+            select_models(source, [model], None, 0)
     with pytest.raises(InvalidFieldError, match="unknown model 'svd'"):
         select_models(source, ["ease", "svd"], None, 0)
 
