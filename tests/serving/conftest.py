@@ -17,6 +17,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from serving.app import create_app
+from serving.keys import KeyStore, Scope
 from serving.settings import RateLimit, Settings
 from tests.redis_env import require_redis_url
 from tests.serving.world import NOW, World, build_world
@@ -83,3 +84,25 @@ def client(make_settings: Callable[..., Settings]) -> Iterator[TestClient]:
 def headers(world: World, scope: str = "server", **extra: str) -> dict[str, str]:
     """Request headers with the world's key of ``scope``."""
     return {"X-API-Key": world.keys[scope], **extra}
+
+
+@pytest.fixture
+def marketer(world: World) -> str:
+    """A marketer key in the world's key file."""
+    secret, _ = KeyStore(world.path / "api-keys.json").create(Scope.MARKETER, name="marketing team")
+    return secret
+
+
+@pytest.fixture
+def api(world: World, marketer: str) -> Iterator[TestClient]:
+    """A client of the world's server (embedded cache, no rate limits) once the marketer key exists."""
+    settings = Settings(
+        data_dir=world.path, now=NOW, rate_public=UNLIMITED, rate_server=UNLIMITED, rate_admin=UNLIMITED
+    )
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def key(value: str) -> dict[str, str]:
+    """Request headers with the API key ``value``."""
+    return {"X-API-Key": value}

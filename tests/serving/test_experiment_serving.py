@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -14,11 +11,8 @@ with warnings.catch_warnings():
 
 from recsys.marketing.assignment import assign
 from recsys.marketing.experiments import Experiments
-from serving.app import create_app
-from serving.keys import KeyStore, Scope
-from serving.settings import Settings
-from tests.serving.conftest import UNLIMITED
-from tests.serving.world import NOW, World
+from tests.serving.conftest import key
+from tests.serving.world import World
 
 EXPERIMENT: dict[str, Any] = {
     "id": "diversity-test",
@@ -30,25 +24,6 @@ EXPERIMENT: dict[str, Any] = {
     ],
 }
 ARMS = ["control", "diverse"]
-
-
-@pytest.fixture
-def marketer(world: World) -> str:
-    secret, _ = KeyStore(world.path / "api-keys.json").create(Scope.MARKETER, name="marketing team")
-    return secret
-
-
-@pytest.fixture
-def api(world: World, marketer: str) -> Iterator[TestClient]:
-    settings = Settings(
-        data_dir=world.path, now=NOW, rate_public=UNLIMITED, rate_server=UNLIMITED, rate_admin=UNLIMITED
-    )
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
-
-
-def key(value: str) -> dict[str, str]:
-    return {"X-API-Key": value}
 
 
 def start(api: TestClient, marketer: str, doc: dict[str, Any] = EXPERIMENT) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,10 +12,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from recsys.marketing.assignment import assign
-from serving.app import create_app
-from serving.keys import KeyStore, Scope
-from serving.settings import Settings
-from tests.serving.conftest import UNLIMITED
+from tests.serving.conftest import key
 from tests.serving.world import NOW, World
 
 SEGMENT = {
@@ -34,26 +30,6 @@ EXPERIMENT = {
         {"name": "diverse", "weight": 1, "settings": {"diversity": 0.3}},
     ],
 }
-
-
-@pytest.fixture
-def marketer(world: World) -> str:
-    """A marketer key in the world's key file."""
-    secret, _ = KeyStore(world.path / "api-keys.json").create(Scope.MARKETER, name="marketing team")
-    return secret
-
-
-@pytest.fixture
-def api(world: World, marketer: str) -> Iterator[TestClient]:
-    settings = Settings(
-        data_dir=world.path, now=NOW, rate_public=UNLIMITED, rate_server=UNLIMITED, rate_admin=UNLIMITED
-    )
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
-
-
-def key(value: str) -> dict[str, str]:
-    return {"X-API-Key": value}
 
 
 def an_event(api: TestClient, world: World, marketer: str) -> str:
