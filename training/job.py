@@ -40,13 +40,18 @@ from recsys.models.data import TrainingData
 from recsys.models.ease import TooManyEventsError
 from recsys.stores.batches import InteractionArrays
 from recsys.stores.workspace import Workspace
-from training.config import ConfigError, TrainConfig, build_weighting
+from training.config import ConfigError, ModelSpec, TrainConfig, build_weighting
 from training.ranker import LearnedRanker
 from training.ranking_data import RankingInputs, RankingSetup, ranker_examples
 from training.scoring import model_scorer, ranker_scorer
 
 #: Registry names of the models that need the event content matrix.
 CONTENT_MODELS: Final = frozenset({"content", "hybrid"})
+
+
+def needs_content(spec: ModelSpec) -> bool:
+    """Whether the model of ``spec`` reads the event content matrix (time-aware EASE only with a content weight)."""
+    return spec.model in CONTENT_MODELS or (spec.model == "ease-time" and bool(spec.params.get("content_weight")))
 #: Users scored at once during evaluation and ranker training.
 BATCH_USERS: Final = 512
 _DAY_US: Final = 86_400 * 1_000_000
@@ -121,7 +126,7 @@ def _step_count(config: TrainConfig) -> int:
     fits = len(config.models) * (2 if config.ranker.enabled else 1)
     ranker = 1 if config.ranker.enabled else 0
     evaluations = len(config.models) + ranker
-    encoder = 1 if any(spec.model in CONTENT_MODELS for spec in config.models) else 0
+    encoder = 1 if any(needs_content(spec) for spec in config.models) else 0
     features = 2 if config.ranker.enabled else 1
     return 2 + ranker + 1 + encoder + features + fits + ranker + evaluations + 1
 
@@ -166,10 +171,9 @@ def train(workspace: Workspace, config: TrainConfig, progress: Progress = no_pro
             "the hold-out has no user with a relevant future event; move the cutoff "
             "(split.cutoff or split.holdout_days)"
         )
-    needs_content = any(spec.model in CONTENT_MODELS for spec in config.models)
     encoder = (
         steps.run("fit content encoder", lambda: ContentEncoder(**config.encoder).fit(events))
-        if needs_content
+        if any(needs_content(spec) for spec in config.models)
         else None
     )
     notes: list[str] = []

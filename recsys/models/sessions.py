@@ -60,7 +60,9 @@ def timed_entries(
     return users[order], events[order], seconds.astype(np.float64), values[order].astype(np.float64)
 
 
-def time_kernel_gram(data: TrainingData, scale_s: float) -> npt.NDArray[np.float64]:
+def time_kernel_gram(
+    data: TrainingData, scale_s: float, items: npt.NDArray[np.int32] | None = None
+) -> npt.NDArray[np.float64]:
     """Events x events: ``sum_u x_ui x_uj exp(-|t_ui - t_uj| / scale_s)`` over each user's timed entries.
 
     The diagonal is ``sum_u x_ui²`` (a pair of an entry with itself is at
@@ -72,14 +74,23 @@ def time_kernel_gram(data: TrainingData, scale_s: float) -> npt.NDArray[np.float
         The values (positive entries of ``matrix``) and their times.
     scale_s : float
         The kernel's time scale in seconds.
+    items : ndarray of int, optional
+        Only these events, in this order (the dense result is ``len(items)``
+        square, not as big as the whole catalogue); default: every event.
 
     Returns
     -------
-    ndarray of float64, shape (n_events, n_events)
+    ndarray of float64, shape (n_items, n_items)
 
     """
     users, events, seconds, values = timed_entries(data)
-    n_events = len(data.events)
+    if items is not None:
+        # Entries of other events leave; the rest are renumbered to their place in ``items``.
+        place = np.full(len(data.events), -1, dtype=np.int64)
+        place[np.asarray(items, dtype=np.int64)] = np.arange(len(items))
+        kept = place[events] >= 0
+        users, events, seconds, values = users[kept], place[events[kept]], seconds[kept], values[kept]
+    n_events = len(data.events) if items is None else len(items)
     if not len(users):
         return np.zeros((n_events, n_events))
     # A user's entries on one line, users far apart: a window in time never crosses to the next user.

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 
 from recsys.domain.errors import InvalidFieldError
 from recsys.models.base import Scores, check_positive
+from recsys.models.content import require_content
 from recsys.models.data import TrainingData, positive_part
 from recsys.models.ease import EASERecommender, TooManyEventsError
 from recsys.models.sessions import time_kernel_gram
@@ -99,9 +100,8 @@ class TimeEASERecommender(EASERecommender):
         _non_negative("content_weight", self.content_weight)
         if self.content_weight == 0:
             return None
-        if data.event_side is None or data.event_side.content is None:
-            raise InvalidFieldError("event_side", "content_weight > 0 needs the events' content")
-        return sp.csr_matrix(data.event_side.content, dtype=np.float64)
+        _, content = require_content(data.event_side, f"{self.name} with content_weight > 0")
+        return sp.csr_matrix(content, dtype=np.float64)
 
     def _gram(
         self, data: TrainingData, positive: sp.csr_matrix, items: npt.NDArray[np.int32]
@@ -124,8 +124,7 @@ class TimeEASERecommender(EASERecommender):
             x = sp.hstack([x, self.content_weight * self._profiles(positive)], format="csr")
         gram = np.asarray((x.T @ x).toarray(), dtype=np.float64)
         if self.time_weight > 0:
-            kernel = time_kernel_gram(data, self.time_scale_s)
-            gram[: len(items), : len(items)] += self.time_weight * kernel[np.ix_(items, items)]
+            gram[: len(items), : len(items)] += self.time_weight * time_kernel_gram(data, self.time_scale_s, items)
         return gram
 
     def _profiles(self, rows: sp.csr_matrix) -> sp.csr_matrix:

@@ -58,6 +58,14 @@ def test_kernel_gram_matches_the_definition() -> None:
     np.testing.assert_allclose(time_kernel_gram(data, 60.0), brute_gram(data, 60.0), rtol=1e-9, atol=1e-12)
 
 
+def test_kernel_gram_of_some_events_is_that_block_of_the_whole() -> None:
+    data = tiny([[0.0, 30.0, None, 50.0], [100.0, None, 100.0, 160.0], [None, 7.0, 9.0, None]])
+    whole = time_kernel_gram(data, 60.0)
+    for items in ([3, 0], [1], [0, 1, 2, 3], []):
+        chosen = np.asarray(items, dtype=np.int32)
+        np.testing.assert_array_equal(time_kernel_gram(data, 60.0, chosen), whole[np.ix_(chosen, chosen)])
+
+
 def test_kernel_gram_leaves_out_untimed_entries_and_far_pairs() -> None:
     data = tiny([[0.0, 1.0, -1.0, 10**6]])
     gram = time_kernel_gram(data, 1.0)

@@ -165,6 +165,18 @@ def test_promote_and_als_only_without_ranker(season: Path) -> None:
     assert ArtifactRegistry(season / "artifacts").active_version("fast") == result.artifact.version
 
 
+def test_time_aware_ease_with_content_gets_the_encoder_and_without_it_none(season: Path) -> None:
+    raw = copy.deepcopy(FAST_CONFIG)
+    del raw["ranker"]
+    raw["models"] = {"ease-time": {"l2": 50.0, "content_weight": 5.0}}
+    result, _ = run(season, raw)
+    assert "encoder" in result.artifact.manifest["components"]
+    assert np.isfinite(result.metrics["ease-time"]["ndcg@10"])
+    raw["models"] = {"ease-time": {"l2": 50.0}}
+    result, _ = run(season, raw)
+    assert "encoder" not in result.artifact.manifest["components"]
+
+
 def test_errors_name_the_problem(season: Path, tmp_path: Path) -> None:
     raw = copy.deepcopy(FAST_CONFIG)
     raw["models"]["hybrid"]["transfer_weight"] = 2.0  # the model checks this range when it fits
