@@ -232,8 +232,9 @@ class ExperimentTracker:
             self.experiments.log_exposures(
                 enrolment.experiment, [(enrolment.user_id, shown, enrolment.arm.name, moment, placement)]
             )
-        except InvalidFieldError as exc:
-            # Stopped between the assignment and now: the list was served, it is not part of the experiment.
+        except (RecsysError, OSError) as exc:
+            # Stopped or removed between the assignment and now, or the disk failed: the list is served
+            # all the same; it is just not part of the experiment.
             _log.warning("exposure not logged in %s: %s", enrolment.experiment, exc)
             return False
         with self._lock:
@@ -272,12 +273,18 @@ class ExperimentTracker:
                 for i in interactions
                 if i.event_id in shown.events.get(i.user_id, ()) and i.interaction_id not in shown.recorded
             ]
+            # Claimed before writing: a batch arriving meanwhile with the same ids skips them.
+            claimed = {i.interaction_id for i in matched}
+            shown.recorded.update(claimed)
         if not matched:
             return 0
         rows = [(i.user_id, i.event_id, i.kind.label, i.timestamp) for i in matched]
-        self.experiments.log_outcomes(experiment_id, rows)
-        with self._lock:
-            shown.recorded.update(i.interaction_id for i in matched)
+        try:
+            self.experiments.log_outcomes(experiment_id, rows)
+        except BaseException:
+            with self._lock:
+                shown.recorded.difference_update(claimed)
+            raise
         return len(rows)
 
     def _follow(self, experiment_id: str) -> _Shown:

@@ -28,6 +28,7 @@ from typing import Final
 
 from recsys.cache.cards import EventCard
 from recsys.cache.protocol import RECENT_CAP, RecentInteraction
+from recsys.domain.errors import StoreError
 
 #: Seconds between re-reads of the cache's live cards.
 REFRESH_EVERY_S: Final = 5.0
@@ -117,7 +118,13 @@ class PendingDeletions:
         self._lock = threading.Lock()
         self._users: set[str] = set()
         if path is not None and path.exists():
-            self._users = {str(u) for u in json.loads(path.read_text(encoding="utf-8"))}
+            try:
+                stored = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise StoreError(f"{path}: cannot read the pending cache deletions ({exc})") from exc
+            if not isinstance(stored, list) or not all(isinstance(u, str) for u in stored):
+                raise StoreError(f"{path}: expected a JSON list of user ids")
+            self._users = set(stored)
 
     def __len__(self) -> int:
         return len(self._users)
@@ -147,7 +154,9 @@ class PendingDeletions:
             self.path.unlink(missing_ok=True)
             return
         temporary = self.path.with_suffix(".tmp")
-        with temporary.open("w", encoding="utf-8") as handle:
+        # Raw ids (the cache's keys need them), unlike the hashed forgotten-users file: readable by the owner only.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(descriptor, "w", encoding="utf-8") as handle:
             json.dump(sorted(self._users), handle)
             handle.flush()
             os.fsync(handle.fileno())

@@ -52,6 +52,8 @@ CONTENT_MODELS: Final = frozenset({"content", "hybrid"})
 def needs_content(spec: ModelSpec) -> bool:
     """Whether the model of ``spec`` reads the event content matrix (time-aware EASE only with a content weight)."""
     return spec.model in CONTENT_MODELS or (spec.model == "ease-time" and bool(spec.params.get("content_weight")))
+
+
 #: Users scored at once during evaluation and ranker training.
 BATCH_USERS: Final = 512
 _DAY_US: Final = 86_400 * 1_000_000

@@ -416,8 +416,13 @@ def experiments_results(
         console.print(f"[green]✓[/] results page written to {out}")
 
 
-def _built_in(expected: dict[str, dict[str, float]], control: str) -> dict[str, dict[str, float]]:
-    """Per arm but the control, the built-in difference from the control of each metric."""
+def _built_in(expected: dict[str, dict[str, float]], control: str) -> dict[str, dict[str, float]] | None:
+    """Per arm but the control, the built-in difference from the control of each metric.
+
+    ``None`` when the simulation did not run the current control arm (the experiment was saved again since).
+    """
+    if control not in expected:
+        return None
     return {
         arm: {m: value - expected[control][m] for m, value in rates.items()}
         for arm, rates in expected.items()

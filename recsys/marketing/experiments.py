@@ -70,8 +70,8 @@ OUTCOME_KINDS: Final = tuple(
         InteractionKind.DISMISS,
     )
 )
-#: Settings whose values are shares in [0, 1].
-UNIT_SETTINGS: Final = ("diversity", "exploration")
+#: Settings whose values are shares, with the most a recommendation request accepts (``RecommendationRequest``).
+SHARE_SETTINGS: Final = {"diversity": 1.0, "exploration": 0.5}
 MAX_ARMS: Final = 10
 MAX_EVENTS_PER_EXPOSURE: Final = 200
 _FIELDS: Final = ("id", "description", "status", "arms", "control", "alpha", "attribution_days", "guardrails")
@@ -261,8 +261,8 @@ def _settings(value: object, path: str) -> dict[str, float | int | str | bool]:
         where = f"{path}.{key}"
         if not isinstance(key, str) or not _SETTING.match(key):
             raise InvalidFieldError(where, "a setting name is lower case letters, digits and '_'")
-        if key in UNIT_SETTINGS:
-            settings[key] = _number(setting, where, 0.0, 1.0)
+        if key in SHARE_SETTINGS:
+            settings[key] = _number(setting, where, 0.0, SHARE_SETTINGS[key])
         elif isinstance(setting, bool | str) or (isinstance(setting, int | float) and math.isfinite(setting)):
             settings[key] = setting
         else:

@@ -176,6 +176,11 @@ class SqliteCatalogue:
             with self._transaction(conn):
                 # Checked again under the write lock: another process may have just created or upgraded it.
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise StoreError(
+                        f"the catalogue at {self.path} has layout version {version}; "
+                        f"this code reads up to {SCHEMA_VERSION}"
+                    )
                 if version == 0:
                     for kind in _KINDS:
                         for statement in kind.create:

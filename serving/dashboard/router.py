@@ -132,7 +132,10 @@ _LOGIN_BODY: Final = {
 )
 async def sign_in(request: Request, state: StateDep) -> Response:
     """Check the posted key; keep it in an HttpOnly cookie and go on to ``next``, or show the form again (401)."""
-    form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=8)
+    try:
+        form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=8)
+    except ValueError:  # more fields than a sign-in form has
+        return _login(request, "That is not the sign-in form.", "/dashboard/")
     key = (form.get("key") or [""])[0].strip()
     target = _back_to((form.get("next") or ["/dashboard/"])[0])
     try:

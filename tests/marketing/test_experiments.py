@@ -48,6 +48,11 @@ def definition(**extra: Any) -> dict[str, Any]:
         (definition(arms=[{"name": "a", "weight": -1}, {"name": "b"}]), "arms[0].weight"),
         (definition(arms=[{"name": "a", "colour": 1}, {"name": "b"}]), "arms[0].colour"),
         (definition(arms=[{"name": "a", "settings": {"diversity": 2}}, {"name": "b"}]), "arms[0].settings.diversity"),
+        # A request takes at most 0.5 exploration: an arm asking for more could never be served.
+        (
+            definition(arms=[{"name": "a"}, {"name": "b", "settings": {"exploration": 0.6}}]),
+            "arms[1].settings.exploration",
+        ),
         (definition(arms=[{"name": "a", "model": "no such/model"}, {"name": "b"}]), "arms[0].model"),
         (definition(control="treatment"), "control"),
         (definition(status="paused"), "status"),

@@ -222,3 +222,18 @@ def test_every_parameter_is_documented(api: TestClient) -> None:
                 if parameter["name"] == "key":
                     continue
                 assert parameter.get("description"), (path, parameter["name"])
+
+
+def test_dashboard_sign_in_takes_a_marketer_key_and_refuses_the_rest(
+    api: TestClient, marketer: str, world: World
+) -> None:
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    good = api.post(
+        "/dashboard/login", content=f"key={marketer}&next=/dashboard/segments", headers=form, follow_redirects=False
+    )
+    assert good.status_code == 303 and good.headers["location"] == "/dashboard/segments"
+    assert marketer in good.headers["set-cookie"] and "httponly" in good.headers["set-cookie"].lower()
+    public = api.post("/dashboard/login", content=f"key={world.keys['public']}", headers=form)
+    assert public.status_code == 401 and "marketer or admin" in public.text
+    stuffed = api.post("/dashboard/login", content="&".join(f"f{i}=x" for i in range(20)), headers=form)
+    assert stuffed.status_code == 401 and "sign-in form" in stuffed.text

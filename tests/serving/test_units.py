@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from recsys.cache.protocol import CacheError
 from recsys.cli.main import app as cli
-from recsys.domain.errors import InvalidFieldError
+from recsys.domain.errors import InvalidFieldError, StoreError
 from serving.keys import KeyStore, Scope, hash_key, normalize_origin
 from serving.live import PendingDeletions
 from serving.ratelimit import RateLimiter
@@ -130,3 +130,15 @@ def test_pending_deletions_survive_a_restart_and_leave_no_file_when_done(tmp_pat
     in_memory = PendingDeletions()
     in_memory.add("u3")
     assert "u3" in in_memory and not list(tmp_path.glob("*.tmp"))
+
+
+def test_pending_deletions_file_is_private_and_a_broken_one_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "pending-cache-deletions.json"
+    PendingDeletions(path).add("u1")
+    assert path.stat().st_mode & 0o777 == 0o600
+    path.write_text('{"u1": true}')
+    with pytest.raises(StoreError, match="pending-cache-deletions.json: expected a JSON list"):
+        PendingDeletions(path)
+    path.write_text("[unfinished")
+    with pytest.raises(StoreError, match="cannot read the pending cache deletions"):
+        PendingDeletions(path)
