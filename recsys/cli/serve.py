@@ -41,7 +41,7 @@ def _run(settings: Settings, host: str, port: int) -> None:
 
 
 def serve(ctx: typer.Context, host: Host = DEFAULT_HOST, port: Port = DEFAULT_PORT) -> None:
-    """Serve the recommendation API (settings from RECSYS_* and REDIS_URL; see docs/serving.md)."""
+    """Serve the recommendation API (settings from RECSYS_* and REDIS_URL; see the README, Serving)."""
     from recsys.domain.errors import InvalidFieldError
     from serving.settings import Settings
 
