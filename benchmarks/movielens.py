@@ -406,13 +406,19 @@ def genre_ease_row(
 
     Stores the chosen parameters in ``tuned`` under :data:`GENRE_EASE` for the blends.
     """
+    from training.eval_models import default_spec
+
     started = time.perf_counter()
     params, weighting = tuned["ease-time"]
+    spec = default_spec("ease-time", SEED)
+    # One training set for the whole grid (the same for every grid point): only the fit changes.
+    prepared = Prepared.build(source, split.validation, [spec], replace(settings, config=_weighting_config(weighting)))
+    data = with_genres(prepared.data, genres)
     scores: dict[tuple[float, float], float] = {}
     for weight in GENRE_WEIGHTS:
         for factor in GENRE_L2_FACTORS:
-            tuned[GENRE_EASE] = ({**params, "content_weight": weight, "l2": params["l2"] * factor}, weighting)
-            model = fit_tuned(source, split.validation, settings, tuned, genres, GENRE_EASE)
+            grid_params = {**params, "content_weight": weight, "l2": params["l2"] * factor}
+            model = Recommender.registry[spec.model](**{**spec.params, **grid_params}).fit(data)
             report = evaluate(split.validation, model_scorer(model, split.validation.candidate_ids))
             scores[(weight, factor)] = report.metrics[f"ndcg@{K}"]
     weight, factor = max(scores, key=lambda c: (scores[c], -c[0]))

@@ -31,13 +31,20 @@ def _bm25(trial: optuna.Trial) -> dict[str, Any]:
     }
 
 
-def als_space(trial: optuna.Trial) -> dict[str, Any]:
-    """Factors, L2, confidence scale and sweeps of implicit ALS, and the item weighting."""
+def _als_core(trial: optuna.Trial) -> dict[str, Any]:
+    """Factors, L2, confidence scale and sweeps: what every ALS-based model tunes (ALS, session ALS, hybrid)."""
     return {
         "factors": trial.suggest_int("factors", 8, 256, log=True),
         "regularization": trial.suggest_float("regularization", 1e-3, 300.0, log=True),
         "alpha": trial.suggest_float("alpha", 0.1, 100.0, log=True),
         "iterations": trial.suggest_int("iterations", 5, 30),
+    }
+
+
+def als_space(trial: optuna.Trial) -> dict[str, Any]:
+    """Factors, L2, confidence scale and sweeps of implicit ALS, and the item weighting."""
+    return {
+        **_als_core(trial),
         **_bm25(trial),
     }
 
@@ -79,10 +86,7 @@ def ease_time_space(trial: optuna.Trial) -> dict[str, Any]:
 def als_session_space(trial: optuna.Trial) -> dict[str, Any]:
     """ALS's factors, L2, confidence scale and sweeps, plus the session rows' weight and pause."""
     return {
-        "factors": trial.suggest_int("factors", 8, 256, log=True),
-        "regularization": trial.suggest_float("regularization", 1e-3, 300.0, log=True),
-        "alpha": trial.suggest_float("alpha", 0.1, 100.0, log=True),
-        "iterations": trial.suggest_int("iterations", 5, 30),
+        **_als_core(trial),
         "session_weight": trial.suggest_float("session_weight", 0.0, 2.0),
         "session_gap_s": trial.suggest_float("session_gap_s", 10.0, 86_400.0, log=True),
     }
@@ -114,10 +118,7 @@ def trending_space(trial: optuna.Trial) -> dict[str, Any]:
 def hybrid_space(trial: optuna.Trial) -> dict[str, Any]:
     """ALS parameters plus the cold-start blend of the hybrid model."""
     return {
-        "factors": trial.suggest_int("factors", 8, 256, log=True),
-        "regularization": trial.suggest_float("regularization", 1e-3, 300.0, log=True),
-        "alpha": trial.suggest_float("alpha", 0.1, 100.0, log=True),
-        "iterations": trial.suggest_int("iterations", 5, 30),
+        **_als_core(trial),
         "content_l2": trial.suggest_float("content_l2", 0.01, 100.0, log=True),
         "transfer_weight": trial.suggest_float("transfer_weight", 0.0, 1.0),
         "blend_count": trial.suggest_float("blend_count", 0.0, 50.0),

@@ -16,10 +16,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from recsys.marketing.results import RATE_METRICS
+
 #: The file, in the experiment's folder.
 TRUTH_FILE: Final = "simulation.json"
-#: Metrics a simulation knows the truth of.
-TRUTH_METRICS: Final = ("ctr", "conversion", "dismiss_rate")
+#: Metrics a simulation knows the truth of: the rates the results compare.
+TRUTH_METRICS: Final = RATE_METRICS
 
 
 @dataclass(frozen=True, slots=True)
