@@ -15,7 +15,8 @@ What it does, in one run:
    hybrid, ALS and content scores the ranker reads), ``--events`` synthetic
    open event cards across Flanders over the next 90 days, and the popular
    lists (overall, per region, per type);
-3. starts ``recsys serve`` (uvicorn, one worker) with ``RECSYS_BENCH_ROUTES=1``;
+3. starts ``recsys serve`` (uvicorn, one worker) with ``RECSYS_BENCH_ROUTES=1``,
+   once per value of ``--ranking-threads`` (both endpoints run on the ranking threads);
 4. from a second process, loads the server over loopback with a closed loop
    of ``--concurrency`` keep-alive connections (a small asyncio HTTP/1.1
    client): ``--warmup`` seconds per endpoint unmeasured (the server's memory
@@ -304,6 +305,47 @@ def run_load(args: argparse.Namespace) -> None:
 # -- orchestration ---------------------------------------------------------------------------------
 
 
+def load_server(args: argparse.Namespace, port: int, key: str, server_pid: int) -> dict[str, Any]:
+    """Run the load phase (this file with ``--load``) in a second process; its summary."""
+    load = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--load",
+            "--port",
+            str(port),
+            "--key",
+            key,
+            "--users",
+            str(args.users),
+            "--duration",
+            str(args.duration),
+            "--rounds",
+            str(args.rounds),
+            "--warmup",
+            str(args.warmup),
+            "--concurrency",
+            str(args.concurrency),
+            "--server-pid",
+            str(server_pid),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    summary: dict[str, Any] = json.loads(load.stdout.strip().splitlines()[-1])
+    return summary
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    """Stop ``recsys serve`` as Ctrl-C would, killing it when it does not stop."""
+    server.send_signal(signal.SIGINT)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=1_000_000)
@@ -313,6 +355,13 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measured round")
     parser.add_argument("--rounds", type=int, default=3, help="measured rounds per endpoint (alternated)")
     parser.add_argument("--warmup", type=float, default=30.0, help="seconds per endpoint before measuring")
+    parser.add_argument(
+        "--ranking-threads",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="RECSYS_RANKING_THREADS of the server; several values load one server after another",
+    )
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--key", default="", help=argparse.SUPPRESS)
@@ -355,39 +404,29 @@ def main() -> None:
             "RECSYS_BENCH_ROUTES": "1",
             "RECSYS_RATE_PUBLIC": "0",
         }
-        recsys = Path(sys.executable).with_name("recsys")
-        server = subprocess.Popen([str(recsys), "serve", "--port", str(http_port)], env=env, stdout=subprocess.DEVNULL)
-        wait_for_port(http_port, timeout=120)
-        time.sleep(1.0)
-        print("loading the server ...", file=sys.stderr)
-        load = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--load",
-                "--port",
-                str(http_port),
-                "--key",
-                key,
-                "--users",
-                str(args.users),
-                "--duration",
-                str(args.duration),
-                "--rounds",
-                str(args.rounds),
-                "--warmup",
-                str(args.warmup),
-                "--concurrency",
-                str(args.concurrency),
-                "--server-pid",
-                str(server.pid),
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        summary = json.loads(load.stdout.strip().splitlines()[-1])
-        bare, personal = summary["bare"], summary["personal"]
+        results: list[dict[str, Any]] = []
+        for threads in args.ranking_threads:
+            recsys = Path(sys.executable).with_name("recsys")
+            server = subprocess.Popen(
+                [str(recsys), "serve", "--port", str(http_port)],
+                env={**env, "RECSYS_RANKING_THREADS": str(threads)},
+                stdout=subprocess.DEVNULL,
+            )
+            wait_for_port(http_port, timeout=120)
+            time.sleep(1.0)
+            print(f"loading the server (ranking threads: {threads}) ...", file=sys.stderr)
+            summary = load_server(args, http_port, key, server.pid)
+            stop_server(server)
+            server = None
+            bare, personal = summary["bare"], summary["personal"]
+            results.append(
+                {
+                    "ranking_threads": threads,
+                    "summary": summary,
+                    "throughput_ratio": personal["rps"] / bare["rps"],
+                    "p99_ratio": personal["p99_ms"] / bare["p99_ms"],
+                }
+            )
         info = {
             "users": args.users,
             "events": args.events,
@@ -397,28 +436,36 @@ def main() -> None:
             "publish_seconds": round(publish_s, 1),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
             "date": dt.date.today().isoformat(),
-            "throughput_ratio": personal["rps"] / bare["rps"],
-            "p99_ratio": personal["p99_ms"] / bare["p99_ms"],
         }
-        print("| endpoint | requests | requests/s | p50 ms | p95 ms | p99 ms | server CPU ms/request | statuses |")
-        print("|---|---|---|---|---|---|---|---|")
-        for name, row in (("bare: cached list, no ranking", bare), ("personal, with filters", personal)):
-            print(
-                f"| {name} | {row['requests']:,} | {row['rps']:,.0f} | {row['p50_ms']:.2f} | {row['p95_ms']:.2f} "
-                f"| {row['p99_ms']:.2f} | {row['server_cpu_ms']:.2f} | {row['statuses']} |"
-            )
         print(
-            f"\nthroughput personal / bare = {info['throughput_ratio']:.2f} (target >= 0.5); "
-            f"p99 personal / bare = {info['p99_ratio']:.2f} (target <= 2)"
+            "| ranking threads | endpoint | requests | requests/s | p50 ms | p95 ms | p99 ms "
+            "| server CPU ms/request | statuses |"
         )
-        print(json.dumps({"summary": summary, **info}))
+        print("|---|---|---|---|---|---|---|---|---|")
+        for result in results:
+            rows = (("bare: cached list, no ranking", "bare"), ("personal, with filters", "personal"))
+            for name, which in rows:
+                row = result["summary"][which]
+                print(
+                    f"| {result['ranking_threads']} | {name} | {row['requests']:,} | {row['rps']:,.0f} "
+                    f"| {row['p50_ms']:.2f} | {row['p95_ms']:.2f} | {row['p99_ms']:.2f} | {row['server_cpu_ms']:.2f} "
+                    f"| {row['statuses']} |"
+                )
+        print()
+        for result in results:
+            print(
+                f"ranking threads {result['ranking_threads']}: throughput personal / bare = "
+                f"{result['throughput_ratio']:.2f} (target >= 0.5); "
+                f"p99 personal / bare = {result['p99_ratio']:.2f} (target <= 2)"
+            )
+        if len(results) > 1:
+            best_bare = max(r["summary"]["bare"]["rps"] for r in results)
+            best_personal = max(r["summary"]["personal"]["rps"] for r in results)
+            print(f"best personal / best bare over the settings = {best_personal / best_bare:.2f}")
+        print(json.dumps({"results": results, **info}))
     finally:
         if server is not None:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_server(server)
         redis_process.kill()
         redis_process.wait()
         shutil.rmtree(work, ignore_errors=True)

@@ -100,6 +100,105 @@ class RankingContext:
     history_event_idx: npt.NDArray[np.int64] | None = field(default=None)
 
 
+#: What a row takes from the event alone, in the order of :attr:`EventColumns.values`.
+_EVENT_FIELDS: Final = (
+    "lat",
+    "lon",
+    "start_us",
+    "date_unknown",
+    "start_weekend",
+    "start_hour",
+    "price_eur",
+    "is_free",
+    "age_low",
+    "age_high",
+    "log_popularity",
+)
+_FIELD: Final = {name: i for i, name in enumerate(_EVENT_FIELDS)}
+#: Row columns copied from the event's fields as they are.
+_COPIED: Final = ("date_unknown", "start_weekend", "start_hour", "price_eur", "is_free", "log_popularity")
+_COPIED_COLUMNS: Final = np.array([_COLUMN[name] for name in _COPIED], dtype=np.int64)
+_COPIED_FIELDS: Final = np.array([_FIELD[name] for name in _COPIED], dtype=np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class EventColumns:
+    """The part of every row that depends on the event alone, for each event of a side.
+
+    The server builds it once per model version (:meth:`build`) and passes it
+    to :func:`ranking_rows`, which then gathers one row per candidate instead
+    of recomputing local times, prices and popularity every request. The
+    values are exactly those :func:`ranking_rows` computes without it.
+
+    Parameters
+    ----------
+    values : ndarray of float64
+        ``(n_events + 1) x len(_EVENT_FIELDS)``; the last row is the unknown event (index ``-1``).
+    has_offer : bool
+        Whether prices and age ranges were given.
+
+    """
+
+    values: npt.NDArray[np.float64]
+    has_offer: bool
+
+    def __len__(self) -> int:
+        return len(self.values) - 1
+
+    @classmethod
+    def build(cls, side: EventSide, popularity: npt.ArrayLike, offer: EventOffer | None = None) -> EventColumns:
+        """The columns of every event of ``side`` (aligned with it), plus the unknown event's."""
+        pop = _checked_inputs(side, popularity, offer)
+        idx = np.r_[np.arange(len(side), dtype=np.int64), -1]
+        return cls(_event_fields(idx, side, pop, offer), offer is not None)
+
+
+def _checked_inputs(side: EventSide, popularity: npt.ArrayLike, offer: EventOffer | None) -> npt.NDArray[np.float64]:
+    n_events = len(side)
+    pop = np.asarray(popularity, dtype=np.float64)
+    if pop.shape != (n_events,):
+        raise InvalidFieldError(
+            "popularity", f"must hold one value per event of the side ({n_events}), got {pop.shape}"
+        )
+    if offer is not None and len(offer) != n_events:
+        raise InvalidFieldError("offer", f"has {len(offer)} events, the side {n_events}")
+    return pop
+
+
+def _event_fields(
+    idx: npt.NDArray[np.int64], side: EventSide, pop: npt.NDArray[np.float64], offer: EventOffer | None
+) -> npt.NDArray[np.float64]:
+    """:data:`_EVENT_FIELDS` of the events ``idx`` (``-1``: unknown, NaN or "unknown" everywhere)."""
+    n_events = len(side)
+    known = idx >= 0
+    safe = np.where(known, idx, 0)
+
+    def take(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        # Unknown events (-1) read as NaN; ``safe`` keeps the fancy index in range.
+        return np.where(known, values[safe] if len(values) else np.nan, np.nan)
+
+    out = np.full((len(idx), len(_EVENT_FIELDS)), np.nan, dtype=np.float64)
+    out[:, _FIELD["lat"]] = take(side.lat)
+    out[:, _FIELD["lon"]] = take(side.lon)
+    start = np.where(known, side.start_us[safe] if n_events else MISSING_TIME, MISSING_TIME)
+    dated = start != MISSING_TIME
+    weekday, hour = local_weekday_hour(start, missing=MISSING_TIME)
+    # Exact as a float: microsecond timestamps stay far below 2**53.
+    out[:, _FIELD["start_us"]] = np.where(dated, start, np.nan)
+    out[:, _FIELD["date_unknown"]] = ~dated
+    out[:, _FIELD["start_weekend"]] = np.where(dated, is_weekend(weekday, hour), np.nan)
+    out[:, _FIELD["start_hour"]] = hour
+    if offer is not None:
+        price = take(offer.base_price)
+        out[:, _FIELD["price_eur"]] = price
+        out[:, _FIELD["is_free"]] = np.where(np.isnan(price), np.nan, price == 0.0)
+        low, high = take(offer.min_age), take(offer.max_age)
+        out[:, _FIELD["age_low"]] = np.where(np.isnan(low), 0.0, low)
+        out[:, _FIELD["age_high"]] = np.where(np.isnan(high), np.inf, high)
+    out[:, _FIELD["log_popularity"]] = np.log1p(np.maximum(take(pop), 0.0))
+    return out
+
+
 def ranking_rows(
     context: RankingContext,
     event_idx: npt.ArrayLike,
@@ -108,6 +207,7 @@ def ranking_rows(
     popularity: npt.ArrayLike,
     *,
     offer: EventOffer | None = None,
+    events: EventColumns | None = None,
 ) -> npt.NDArray[np.float32]:
     """Build the ranker's feature rows for one request and its candidate events.
 
@@ -128,6 +228,9 @@ def ranking_rows(
     offer : EventOffer, optional
         Price and age range aligned with ``side``; without it the price and
         age-fit columns are NaN.
+    events : EventColumns, optional
+        :meth:`EventColumns.build` of the same side, popularity and offer, computed
+        once beforehand (the server's case); the rows are the same with or without it.
 
     Returns
     -------
@@ -145,51 +248,35 @@ def ranking_rows(
     idx = np.asarray(event_idx, dtype=np.int64).reshape(-1)
     if len(idx) and (int(idx.min()) < -1 or int(idx.max()) >= n_events):
         raise InvalidFieldError("event_idx", f"indices must lie in [-1, {n_events}); got {idx.min()}..{idx.max()}")
-    pop = np.asarray(popularity, dtype=np.float64)
-    if pop.shape != (n_events,):
-        raise InvalidFieldError(
-            "popularity", f"must hold one value per event of the side ({n_events}), got {pop.shape}"
-        )
-    if offer is not None and len(offer) != n_events:
-        raise InvalidFieldError("offer", f"has {len(offer)} events, the side {n_events}")
+    if events is None:
+        fields = _event_fields(idx, side, _checked_inputs(side, popularity, offer), offer)
+        has_offer = offer is not None
+    else:
+        if len(events) != n_events:
+            raise InvalidFieldError("events", f"has {len(events)} events, the side {n_events}")
+        fields = events.values[idx]  # -1 takes the last row, the unknown event's
+        has_offer = events.has_offer
     unknown_models = sorted(set(model_scores) - set(SCORE_MODELS))
     if unknown_models:
         raise InvalidFieldError("model_scores", f"unknown models {unknown_models}; expected some of {SCORE_MODELS}")
 
     n = len(idx)
     known = idx >= 0
-    safe = np.where(known, idx, 0)
-
-    def take(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        # Unknown events (-1) read as NaN; ``safe`` keeps the fancy index in range.
-        return np.where(known, values[safe] if len(values) else np.nan, np.nan)
-
     rows = np.full((n, len(RANKING_FEATURES)), np.nan, dtype=np.float64)
 
-    distance = haversine_km(context.home_lat, context.home_lon, take(side.lat), take(side.lon)).reshape(-1)
+    distance = haversine_km(
+        context.home_lat, context.home_lon, fields[:, _FIELD["lat"]], fields[:, _FIELD["lon"]]
+    ).reshape(-1)
     rows[:, _COLUMN["distance_km"]] = distance
     rows[:, _COLUMN["distance_unknown"]] = np.isnan(distance)
-
-    start = np.where(known, side.start_us[safe] if n_events else MISSING_TIME, MISSING_TIME)
-    dated = start != MISSING_TIME
-    weekday, hour = local_weekday_hour(start, missing=MISSING_TIME)
-    rows[:, _COLUMN["lead_time_days"]] = np.where(dated, (start - int(context.request_time_us)) / US_PER_DAY, np.nan)
-    rows[:, _COLUMN["date_unknown"]] = ~dated
-    rows[:, _COLUMN["start_weekend"]] = np.where(dated, is_weekend(weekday, hour), np.nan)
-    rows[:, _COLUMN["start_hour"]] = hour
+    rows[:, _COLUMN["lead_time_days"]] = (fields[:, _FIELD["start_us"]] - float(context.request_time_us)) / US_PER_DAY
+    rows[:, _COPIED_COLUMNS] = fields[:, _COPIED_FIELDS]
 
     user_age = float(context.user_age)
     rows[:, _COLUMN["user_age"]] = user_age
-    if offer is not None:
-        price = take(offer.base_price)
-        rows[:, _COLUMN["price_eur"]] = price
-        rows[:, _COLUMN["is_free"]] = np.where(np.isnan(price), np.nan, price == 0.0)
-        low = np.nan_to_num(take(offer.min_age), nan=0.0)
-        high = np.nan_to_num(take(offer.max_age), nan=np.inf)
-        fits = (low <= user_age) & (user_age <= high)
+    if has_offer:
+        fits = (fields[:, _FIELD["age_low"]] <= user_age) & (user_age <= fields[:, _FIELD["age_high"]])
         rows[:, _COLUMN["age_fit"]] = np.where(known & ~np.isnan(user_age), fits, np.nan)
-
-    rows[:, _COLUMN["log_popularity"]] = np.log1p(np.maximum(take(pop), 0.0))
 
     if context.history_event_idx is not None:
         history = np.asarray(context.history_event_idx, dtype=np.int64).reshape(-1)

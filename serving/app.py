@@ -37,6 +37,7 @@ from serving.security import KeyBoundCORS
 from serving.settings import Settings
 from serving.site import router as site_router
 from serving.state import ServingState
+from serving.workers import ranking_limiter
 
 _log = logging.getLogger("serving.app")
 
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         state = await anyio.to_thread.run_sync(_start, app, chosen)
         app.state.serving = state
         app.state.pipeline = Pipeline(state)
+        app.state.ranking_limiter = ranking_limiter(chosen.ranking_threads)
         try:
             yield
         finally:

@@ -23,7 +23,8 @@ import numpy as np
 import numpy.typing as npt
 
 from recsys.cache.cards import BOOKING_AVAILABLE, STATUS_AVAILABLE, EventCard
-from recsys.domain.geo import haversine_km
+from recsys.compiled import kernel
+from recsys.domain.geo import haversine_one_km
 from recsys.ranking.dates import DateWindow
 from recsys.ranking.eligibility import RUNNING_CALENDARS
 from recsys.ranking.request import RecommendationRequest
@@ -108,13 +109,9 @@ class CardTable:
         get = self._index.get
         return np.array([get(e, -1) for e in event_ids], dtype=np.int64)
 
-    def _matches(self, column: npt.NDArray[np.float64], terms: frozenset[str]) -> BoolArray:
-        """Where ``column`` holds the code of one of ``terms``."""
+    def _codes(self, terms: frozenset[str]) -> npt.NDArray[np.float64]:
         # A term no card of the table has cannot match a held row: it needs no code.
-        codes = [float(self._terms[t]) for t in terms if t in self._terms]
-        if len(codes) == 1:
-            return np.asarray(column == codes[0])
-        return np.isin(column, codes)
+        return np.array([float(self._terms[t]) for t in terms if t in self._terms], dtype=np.float64)
 
     def coarse_mask(self, rows: IntArray, request: RecommendationRequest, now_us: int) -> BoolArray:
         """Per row, False when the card surely fails the request; rows of ``-1`` are kept.
@@ -129,38 +126,102 @@ class CardTable:
             The request's instant: dates that ended before it do not count.
 
         """
-        held = rows >= 0
-        if not held.any():
-            return np.ones(len(rows), dtype=bool)
-        with self._lock:
-            m = self._matrix[rows[held]]
-        keep = m[:, OPEN] > 0.5
-        if request.include_types:
-            keep &= self._matches(m[:, TYPE], request.include_types)
-        if request.exclude_types:
-            keep &= ~self._matches(m[:, TYPE], request.exclude_types)
-        if request.include_themes:
-            keep &= self._matches(m[:, THEME], request.include_themes)
-        if request.exclude_themes:
-            keep &= ~self._matches(m[:, THEME], request.exclude_themes)
-        if request.free:
-            keep &= m[:, PRICE] == 0.0
-        if request.max_price is not None:
-            keep &= m[:, PRICE] <= request.max_price  # NaN (unknown price) fails, as in the exact test
-        if request.age is not None:
-            keep &= (m[:, MIN_AGE] <= request.age) & (request.age <= m[:, MAX_AGE])
-        if request.accessible:
-            keep &= m[:, ACCESSIBLE] > 0.5
-        if request.uitpas:
-            keep &= m[:, UITPAS] > 0.5
         window = DateWindow.between(request.date_from, request.date_to)
-        low = now_us if window.start_us is None else max(now_us, window.start_us)
-        keep &= m[:, LAST_END] >= low  # NaN (no open date) fails
-        if window.end_us is not None:
-            keep &= m[:, FIRST_START] <= window.end_us
-        if request.radius_km is not None and request.lat is not None and request.lon is not None:
-            distance = haversine_km(request.lat, request.lon, m[:, LAT], m[:, LON])
-            keep &= distance <= request.radius_km  # NaN (no coordinates) fails
-        out = np.ones(len(rows), dtype=bool)
-        out[held] = keep
-        return out
+        radius = request.radius_km is not None and request.lat is not None and request.lon is not None
+        switches = np.array(
+            [
+                bool(request.include_types),
+                bool(request.exclude_types),
+                bool(request.include_themes),
+                bool(request.exclude_themes),
+                request.free,
+                request.max_price is not None,
+                request.age is not None,
+                request.accessible,
+                request.uitpas,
+                window.end_us is not None,
+                radius,
+            ],
+            dtype=np.bool_,
+        )
+        bounds = np.array(
+            [
+                math.nan if request.max_price is None else request.max_price,
+                math.nan if request.age is None else request.age,
+                now_us if window.start_us is None else max(now_us, window.start_us),
+                math.nan if window.end_us is None else window.end_us,
+                request.lat if radius and request.lat is not None else math.nan,
+                request.lon if radius and request.lon is not None else math.nan,
+                request.radius_km if radius and request.radius_km is not None else math.nan,
+            ],
+            dtype=np.float64,
+        )
+        include_types, exclude_types = self._codes(request.include_types), self._codes(request.exclude_types)
+        include_themes, exclude_themes = self._codes(request.include_themes), self._codes(request.exclude_themes)
+        with self._lock:  # a row being replaced is never read half-written
+            return _coarse_mask(
+                self._matrix,
+                np.asarray(rows, dtype=np.int64),
+                include_types,
+                exclude_types,
+                include_themes,
+                exclude_themes,
+                switches,
+                bounds,
+            )
+
+
+@kernel
+def _coarse_mask(
+    matrix: npt.NDArray[np.float64],
+    rows: IntArray,
+    include_types: npt.NDArray[np.float64],
+    exclude_types: npt.NDArray[np.float64],
+    include_themes: npt.NDArray[np.float64],
+    exclude_themes: npt.NDArray[np.float64],
+    switches: BoolArray,
+    bounds: npt.NDArray[np.float64],
+) -> BoolArray:
+    """:meth:`CardTable.coarse_mask` row by row (``switches`` and ``bounds`` in the order built there)."""
+    max_price, age, low, end, lat, lon, radius = (
+        bounds[0],
+        bounds[1],
+        bounds[2],
+        bounds[3],
+        bounds[4],
+        bounds[5],
+        bounds[6],
+    )
+    out = np.ones(len(rows), dtype=np.bool_)
+    for i in range(len(rows)):
+        row = rows[i]
+        if row < 0:
+            continue
+        card = matrix[row]
+        keep = card[OPEN] > 0.5
+        if keep and switches[0]:
+            keep = np.any(include_types == card[TYPE])
+        if keep and switches[1]:
+            keep = not np.any(exclude_types == card[TYPE])
+        if keep and switches[2]:
+            keep = np.any(include_themes == card[THEME])
+        if keep and switches[3]:
+            keep = not np.any(exclude_themes == card[THEME])
+        if keep and switches[4]:
+            keep = card[PRICE] == 0.0
+        if keep and switches[5]:
+            keep = card[PRICE] <= max_price  # NaN (unknown price) fails, as in the exact test
+        if keep and switches[6]:
+            keep = card[MIN_AGE] <= age <= card[MAX_AGE]
+        if keep and switches[7]:
+            keep = card[ACCESSIBLE] > 0.5
+        if keep and switches[8]:
+            keep = card[UITPAS] > 0.5
+        if keep:
+            keep = card[LAST_END] >= low  # NaN (no open date) fails
+        if keep and switches[9]:
+            keep = card[FIRST_START] <= end
+        if keep and switches[10]:
+            keep = haversine_one_km(lat, lon, card[LAT], card[LON]) <= radius  # NaN (no coordinates) fails
+        out[i] = keep
+    return out

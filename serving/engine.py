@@ -23,7 +23,7 @@ import json
 import logging
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 
 from features.content import ContentEncoder
 from features.event_side import EventOffer, build_event_offer, build_event_side
-from features.ranking import AGE_BAND_MIDPOINTS, SCORE_MODELS, RankingContext, ranking_rows
+from features.ranking import AGE_BAND_MIDPOINTS, SCORE_MODELS, EventColumns, RankingContext, ranking_rows
 from features.regions import REGIONS, region_codes
 from recsys.artifacts import Artifact, ArtifactRegistry
 from recsys.domain.events import Event
@@ -109,6 +109,11 @@ class _Side:
     side: EventSide
     offer: EventOffer
     popularity: FloatArray
+    columns: EventColumns = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # The rows' per-event part, computed once here instead of in every request.
+        object.__setattr__(self, "columns", EventColumns.build(self.side, self.popularity, self.offer))
 
 
 def _grow_side(old: _Side, new: _Side, positions: IntArray, size: int) -> _Side:
@@ -392,7 +397,9 @@ class Engine:
             history_event_idx=history[history >= 0] if len(history_ids) else None,
         )
         model_scores = {key: values for key, values in columns.items() if key in SCORE_MODELS}
-        return ranking_rows(context, idx, state.side, model_scores, state.popularity, offer=state.offer)
+        return ranking_rows(
+            context, idx, state.side, model_scores, state.popularity, offer=state.offer, events=state.columns
+        )
 
     # -- changes --
 

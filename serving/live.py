@@ -35,12 +35,16 @@ REFRESH_EVERY_S: Final = 5.0
 
 
 class LiveEvents:
-    """Cards of events created or changed through the API since the last publish."""
+    """Cards of events created or changed through the API since the last publish.
+
+    ``generation`` grows with every change, so what was derived from the cards can tell it is stale.
+    """
 
     def __init__(self) -> None:
         self._cards: dict[str, EventCard] = {}
         self._lock = threading.Lock()
         self._refreshed = 0.0
+        self.generation = 0
 
     def __len__(self) -> int:
         return len(self._cards)
@@ -50,6 +54,7 @@ class LiveEvents:
         with self._lock:
             for card in cards:
                 self._cards[card.event_id] = card
+            self.generation += 1
 
     def replace(self, cards: Iterable[EventCard]) -> None:
         """Take the cache's live cards as the truth (after a refresh)."""
@@ -57,6 +62,7 @@ class LiveEvents:
         with self._lock:
             self._cards = fresh
             self._refreshed = time.monotonic()
+            self.generation += 1
 
     def due(self) -> bool:
         """True when the copy should be re-read from the cache."""
@@ -75,6 +81,7 @@ class LiveEvents:
         """Forget every card (after a publish that includes them)."""
         with self._lock:
             self._cards = {}
+            self.generation += 1
 
 
 class PendingRecent:

@@ -37,6 +37,7 @@ from recsys.ranking.exploration import exploration_seed
 from recsys.ranking.request import RecommendationRequest
 from recsys.ranking.rules import RankedItem, ScoredCard, apply_rules
 from recsys.ranking.times import to_us
+from serving.card_table import CardTable
 from serving.engine import Engine, UserFacts, feature_key
 from serving.fallback import ALL_SCOPE
 from serving.prefilter import admissible
@@ -64,8 +65,11 @@ POPULAR: Final = "popular"
 #: The main source of a list is the first of these its items came from.
 SOURCE_ORDER: Final = (PERSONAL, SIMILAR, REGIONAL, POPULAR)
 FALLBACK_SUFFIX: Final = "+fallback"
+#: Most sets of popular heads a pipeline keeps (one per version, scopes and length: a few dozen in use).
+HEADS_KEPT: Final = 256
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +120,20 @@ class _Pool:
         return at
 
 
+@dataclass(frozen=True, slots=True)
+class _PopularHeads:
+    """Scored items of some popular lists with their card-table rows, valid while neither table nor live cards change.
+
+    Every request short of ``n`` tops up from the same few lists; they are scored and looked up
+    once, and each request only runs the coarse pass over their rows.
+    """
+
+    items: list[ScoredCard]
+    rows: IntArray
+    table: CardTable
+    live_generation: int
+
+
 def rank01(values: FloatArray) -> FloatArray:
     """Each value's rank among the finite ones, scaled to [0, 1] (1 = highest); NaN -> 0."""
     out = np.zeros(len(values), dtype=np.float64)
@@ -159,6 +177,7 @@ class Pipeline:
 
     def __init__(self, state: ServingState) -> None:
         self.state = state
+        self._heads: dict[tuple[str, tuple[str, ...], bool, int | None], _PopularHeads] = {}
 
     # -- entry points --
 
@@ -236,8 +255,9 @@ class Pipeline:
         region_first = bool(region or type_id)
 
         def topping(limit: int | None) -> list[ScoredCard]:
-            found = self._popular_items(lists, version, fallback, region_first=region_first, limit=limit)
-            return found if version is None else self._coarse_filtered(found, version, request, to_us(now))
+            if version is None:
+                return self._popular_items(lists, None, fallback, region_first=region_first, limit=limit)
+            return self._coarse_filtered(self._popular_heads(lists, version, region_first, limit), request, to_us(now))
 
         ranked = self._apply([], topping, request, now, None, set(), "popular")
         source = main_source(ranked, fallback)
@@ -302,15 +322,16 @@ class Pipeline:
         for card in state.live_cards():
             pool.add(card.event_id, FRESH)
 
-        # Only candidates the rules would keep are scored and ranked (filters drop most of a list).
-        cards = self._cards(version, [*pool.ids, *seeds], False)
+        # Only candidates the rules would keep are scored and ranked (filters drop most of a list); cards
+        # are looked up only for those the coarse pass keeps (it keeps cards it has not seen yet).
         now_us = to_us(now)
-        coarse = state.coarse_mask(version, pool.ids, request, now_us)
-        keep = admissible([cards.get(e) for e in pool.ids], request, now_us, coarse)
+        tested = np.flatnonzero(state.coarse_mask(version, pool.ids, request, now_us))
         if exclude:
-            keep &= np.fromiter((e not in exclude for e in pool.ids), dtype=bool, count=len(pool.ids))
-        kept = np.flatnonzero(keep)
-        ids = [pool.ids[i] for i in kept]
+            tested = tested[[pool.ids[i] not in exclude for i in tested.tolist()]]
+        tested_ids = [pool.ids[i] for i in tested.tolist()]
+        cards = self._cards(version, [*tested_ids, *seeds], False)
+        kept = tested[admissible([cards.get(e) for e in tested_ids], request, now_us)]
+        ids = [pool.ids[i] for i in kept.tolist()]
         n_listed = 0 if listed is None else len(listed)
         listed_rows = np.where(kept < n_listed, kept, -1)
         scores = self._scores(user_id if not anonymous else None, history, ids, listed_rows, listed, info)
@@ -337,8 +358,8 @@ class Pipeline:
         popular = [(s, found) for s in scopes if (found := state.popular(version, s)) is not None]
 
         def topping(limit: int | None) -> list[ScoredCard]:
-            found = self._popular_items(popular, version, False, region_first=region is not None, limit=limit)
-            return self._coarse_filtered(found, version, request, now_us)
+            heads = self._popular_heads(popular, version, region is not None, limit)
+            return self._coarse_filtered(heads, request, now_us)
 
         origin = None if math.isnan(facts.lat) or math.isnan(facts.lon) else (facts.lat, facts.lon)
         ranked = self._apply(items, topping, request, now, origin, exclude, user_id or "visitor")
@@ -430,7 +451,7 @@ class Pipeline:
         if engine.ranker is None or not columns or not ids:
             return relevance
         # The ranker re-orders the best candidates by base score (as in training); the rest follow in base order.
-        head = np.argsort(-np.nan_to_num(base, nan=-np.inf), kind="stable")[: engine.rank_depth]
+        head = np.argsort(np.where(np.isnan(base), np.inf, -base), kind="stable")[: engine.rank_depth]
         predicted = engine.rank(
             facts=facts,
             now_us=to_us(now),
@@ -445,14 +466,29 @@ class Pipeline:
         out[head] = 0.5 + 0.5 * rank01(predicted)
         return out
 
-    def _coarse_filtered(
-        self, items: list[ScoredCard], version: str, request: RecommendationRequest, now_us: int
-    ) -> list[ScoredCard]:
-        """``items`` less those the vectorised first pass of the filters rules out (the rules judge the rest)."""
-        if not items:
-            return items
-        keep = self.state.coarse_mask(version, [item.card.event_id for item in items], request, now_us)
-        return [item for item, kept in zip(items, keep.tolist(), strict=True) if kept]
+    def _coarse_filtered(self, heads: _PopularHeads, request: RecommendationRequest, now_us: int) -> list[ScoredCard]:
+        """The popular items less those the vectorised first pass of the filters rules out (the rules judge the rest)."""
+        if not heads.items:
+            return []
+        keep = heads.table.coarse_mask(heads.rows, request, now_us)
+        return [item for item, kept in zip(heads.items, keep.tolist(), strict=True) if kept]
+
+    def _popular_heads(
+        self, lists: Sequence[tuple[str, CandidateList]], version: str, region_first: bool, limit: int | None
+    ) -> _PopularHeads:
+        """:meth:`_popular_items` of ``lists`` with their card-table rows, built once per version and live change."""
+        state = self.state
+        key = (version, tuple(scope for scope, _ in lists), region_first, limit)
+        generation = state.live.generation
+        held = self._heads.get(key)
+        if held is not None and held.table is state.memo.table(version) and held.live_generation == generation:
+            return held
+        items = self._popular_items(lists, version, False, region_first=region_first, limit=limit)
+        table, rows = state.coarse_rows(version, [item.card.event_id for item in items])
+        if len(self._heads) >= HEADS_KEPT:
+            self._heads.clear()
+        held = self._heads[key] = _PopularHeads(items, rows, table, generation)
+        return held
 
     # -- popular lists and the fallback --
 

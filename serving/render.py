@@ -8,6 +8,7 @@ response is not validated field by field on the way out.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -34,8 +35,12 @@ def json_response(body: Any, status_code: int = 200) -> JSONBytes:
 
 
 def _moment(us: int | None) -> str | None:
-    if us is None:
-        return None
+    return None if us is None else _local_iso(us)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _local_iso(us: int) -> str:
+    # Events share their dates across requests; the zone conversion costs more than the look-up.
     return (_EPOCH + dt.timedelta(microseconds=us)).astimezone(LOCAL_ZONE).isoformat()
 
 

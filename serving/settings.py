@@ -21,6 +21,8 @@ from recsys.stores.workspace import DEFAULT_DATA_DIR
 MAX_BATCH: Final = 500
 #: Largest request body, in bytes.
 MAX_BODY_BYTES: Final = 1 << 20
+#: Most ranking threads a server may be given (more only contend for the GIL).
+MAX_RANKING_THREADS: Final = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,9 @@ class Settings:
         Timeout of one cache call (``RECSYS_CACHE_TIMEOUT``, seconds).
     breaker_cooldown_s : float
         How long the cache is left alone after it failed (``RECSYS_BREAKER_COOLDOWN``).
+    ranking_threads : int
+        Threads the recommendation routes rank in (``RECSYS_RANKING_THREADS``, default 1; see
+        :mod:`serving.workers`).
     publish_on_start : bool
         Publish candidates at start-up even when the cache already holds an active version
         (``RECSYS_PUBLISH_ON_START``); the embedded cache is always published into.
@@ -111,6 +116,7 @@ class Settings:
     rate_admin: RateLimit = field(default_factory=lambda: RateLimit(10.0, 20.0))
     cache_timeout_s: float = 0.25
     breaker_cooldown_s: float = 2.0
+    ranking_threads: int = 1
     publish_on_start: bool = False
     bench_routes: bool = False
     demo_page: bool = False
@@ -126,6 +132,10 @@ class Settings:
             raise InvalidFieldError("cache_timeout_s", f"must be positive, got {self.cache_timeout_s}")
         if self.breaker_cooldown_s < 0:
             raise InvalidFieldError("breaker_cooldown_s", f"must be >= 0, got {self.breaker_cooldown_s}")
+        if not 1 <= self.ranking_threads <= MAX_RANKING_THREADS:
+            raise InvalidFieldError(
+                "ranking_threads", f"must be from 1 to {MAX_RANKING_THREADS}, got {self.ranking_threads}"
+            )
         if self.now is not None and self.now.tzinfo is None:
             raise InvalidFieldError("now", "must carry a time zone")
 
@@ -177,6 +187,7 @@ ENV_NAMES: Final = {
     "rate_admin": "RECSYS_RATE_ADMIN",
     "cache_timeout_s": "RECSYS_CACHE_TIMEOUT",
     "breaker_cooldown_s": "RECSYS_BREAKER_COOLDOWN",
+    "ranking_threads": "RECSYS_RANKING_THREADS",
     "publish_on_start": "RECSYS_PUBLISH_ON_START",
     "bench_routes": "RECSYS_BENCH_ROUTES",
     "demo_page": "RECSYS_DEMO_PAGE",
@@ -193,7 +204,7 @@ def _parse(name: str, variable: str, raw: str) -> Any:
     try:
         if name in ("data_dir", "keys_file"):
             return Path(raw)
-        if name in ("max_body_bytes", "max_batch"):
+        if name in ("max_body_bytes", "max_batch", "ranking_threads"):
             return int(raw)
         if name in ("cache_timeout_s", "breaker_cooldown_s"):
             return float(raw)

@@ -25,6 +25,7 @@ from recsys.cache.cards import EventCard
 from recsys.cache.protocol import CacheError, CandidateCache, CandidateList, RecentInteraction
 from recsys.ranking.request import RecommendationRequest
 from recsys.stores.workspace import Workspace
+from serving.card_table import CardTable
 from serving.engine import Engine
 from serving.errors import NotReadyError
 from serving.experiments import ExperimentTracker
@@ -212,11 +213,16 @@ class ServingState:
         self, version: str, event_ids: Sequence[str], request: RecommendationRequest, now_us: int
     ) -> npt.NDArray[np.bool_]:
         """The vectorised first pass of the hard filters over cards read from ``version`` (live ones kept)."""
+        table, rows = self.coarse_rows(version, event_ids)
+        return table.coarse_mask(rows, request, now_us)
+
+    def coarse_rows(self, version: str, event_ids: Sequence[str]) -> tuple[CardTable, npt.NDArray[np.int64]]:
+        """The card table of ``version`` and the row of each event in it (``-1``: not held, or live)."""
         table = self.memo.table(version)
         rows = table.rows(event_ids)
         if self.live:
             rows[[i for i, e in enumerate(event_ids) if self.live.get(e) is not None]] = -1
-        return table.coarse_mask(rows, request, now_us)
+        return table, rows
 
     def user_view(self, version: str, user_id: str) -> tuple[CandidateList | None, list[RecentInteraction]]:
         """The user's list in ``version`` and recent interactions (cache + not pushed yet), in one round trip.

@@ -21,6 +21,7 @@ Anything that does not parse raises :class:`~recsys.cache.protocol.CacheError`.
 from __future__ import annotations
 
 import struct
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -178,7 +179,9 @@ def decode_vocabulary(value: bytes) -> Vocabulary:
     if len(ids) != n:
         raise CacheError(f"malformed event vocabulary: {len(ids)} ids, the header says {n}")
     array = np.empty(n, dtype=object)
-    array[:] = ids
+    # Interned, like the ids of decoded cards: look-ups of a list's ids in tables keyed by card ids
+    # then meet the very same string object and skip comparing characters.
+    array[:] = [sys.intern(i) for i in ids]
     return Vocabulary(nonce, array)
 
 
@@ -205,6 +208,8 @@ def decode_card(value: bytes) -> EventCard:
         data = orjson.loads(value)
         if not isinstance(data, dict):
             raise CacheError("malformed card: not a JSON object")
+        if isinstance(event_id := data.get("event_id"), str):
+            data["event_id"] = sys.intern(event_id)  # the same object as the vocabulary's id (see there)
         return EventCard.from_dict(data)
     except (orjson.JSONDecodeError, InvalidFieldError, TypeError, ValueError) as exc:
         raise CacheError(f"malformed card: {exc}") from exc

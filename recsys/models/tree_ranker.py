@@ -1,4 +1,4 @@
-"""A fitted tree ranker as plain arrays, and the numpy walker that scores with it.
+"""A fitted tree ranker as plain arrays, and the compiled walker that scores with it.
 
 The training side (``training.ranker.LearnedRanker``) fits scikit-learn's
 gradient-boosted trees and exports them here; the server loads the same
@@ -23,6 +23,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from recsys.compiled import kernel
 from recsys.domain.errors import InvalidFieldError, RecsysError
 
 FORMAT: Final = "hgb-trees/1"
@@ -31,11 +32,6 @@ META_FILE: Final = "ranker.json"
 NODE_ARRAYS: Final = frozenset(
     {"feature", "threshold", "missing_left", "left", "right", "is_leaf", "value", "tree_start"}
 )
-_ROWS_PER_CHUNK: Final = 8192
-#: Up to this many rows, trees are walked level by level (:class:`LevelWalker`); more take :func:`walk_trees`.
-_LEVEL_WALK_ROWS: Final = 512
-#: Up to this many rows of one request, ranks come from pairwise comparisons (fewer numpy calls).
-_ONE_GROUP_PAIRWISE: Final = 256
 
 FloatMatrix = npt.NDArray[np.float32]
 
@@ -50,43 +46,49 @@ def within_group_ranks(scores: npt.NDArray[np.float32], groups: npt.NDArray[np.i
     NaN stays NaN and is not counted; a group with one valid row gets 1; ties
     share their average rank. ``groups`` must be sorted (groups contiguous).
     """
-    if len(groups) <= _ONE_GROUP_PAIRWISE and (len(groups) == 0 or groups[0] == groups[-1]):
-        return _one_group_ranks(scores)
-    out = np.full(scores.shape, np.nan, dtype=np.float32)
-    for col in range(scores.shape[1]):
-        column = np.asarray(scores[:, col], dtype=np.float64)
-        idx = np.flatnonzero(~np.isnan(column))
-        if len(idx) == 0:
-            continue
-        order = np.lexsort((column[idx], groups[idx]))
-        g, v = groups[idx][order], column[idx][order]
-        pos = np.arange(len(idx), dtype=np.float64)
-        new_group = np.r_[True, g[1:] != g[:-1]]
-        group_id = np.cumsum(new_group) - 1
-        group_start = pos[new_group][group_id]
-        group_size = np.bincount(group_id)[group_id]
-        run_id = np.cumsum(new_group | np.r_[True, v[1:] != v[:-1]]) - 1
-        mean_pos = (np.bincount(run_id, weights=pos) / np.bincount(run_id))[run_id]
-        rank = mean_pos - group_start
-        scaled = np.divide(rank, group_size - 1, out=np.ones(len(idx)), where=group_size > 1)
-        out[idx[order], col] = scaled
-    return out
+    values = np.ascontiguousarray(scores, dtype=np.float64)
+    groups = np.asarray(groups, dtype=np.int64)
+    if values.ndim != 2 or len(values) != len(groups):
+        raise InvalidFieldError("groups", f"need one group per row ({len(values)}), got {groups.shape}")
+    if len(groups) == 0 or groups[0] == groups[-1]:  # one request (the server's case); groups are sorted
+        bounds = np.array([0, len(groups)], dtype=np.int64)
+    else:
+        changes = np.flatnonzero(groups[1:] != groups[:-1]) + 1
+        bounds = np.concatenate([[0], changes, [len(groups)]]).astype(np.int64)
+    return _group_ranks(values, bounds)
 
 
-def _one_group_ranks(scores: npt.NDArray[np.float32]) -> FloatMatrix:
-    """:func:`within_group_ranks` when every row is of one request (the server's case), by pairwise counts.
+@kernel
+def _group_ranks(values: npt.NDArray[np.float64], bounds: npt.NDArray[np.int64]) -> FloatMatrix:
+    """:func:`within_group_ranks` over groups ``bounds[g]:bounds[g + 1]``, by pairwise counts.
 
     A row's average rank among ties is the number of valid rows below it plus
     half the other rows equal to it; NaN compares false, so it counts nowhere.
     """
-    values = np.asarray(scores, dtype=np.float64)
-    below = (values[:, None, :] > values[None, :, :]).sum(axis=1)
-    equal = (values[:, None, :] == values[None, :, :]).sum(axis=1)
-    valid = ~np.isnan(values)
-    size = valid.sum(axis=0)
-    rank = below + 0.5 * (equal - 1)
-    scaled = np.divide(rank, size - 1, out=np.ones(values.shape), where=size > 1)
-    return np.where(valid, scaled, np.nan).astype(np.float32)
+    n_rows, n_columns = values.shape
+    out = np.empty((n_rows, n_columns), dtype=np.float32)
+    for g in range(len(bounds) - 1):
+        begin, end = bounds[g], bounds[g + 1]
+        for col in range(n_columns):
+            size = 0
+            for i in range(begin, end):
+                if not np.isnan(values[i, col]):
+                    size += 1
+            for i in range(begin, end):
+                value = values[i, col]
+                if np.isnan(value):
+                    out[i, col] = np.nan
+                    continue
+                below = 0
+                equal = 0
+                for j in range(begin, end):
+                    other = values[j, col]
+                    if other < value:
+                        below += 1
+                    elif other == value:
+                        equal += 1
+                out[i, col] = (below + 0.5 * (equal - 1)) / (size - 1) if size > 1 else 1.0
+    return out
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -116,12 +118,12 @@ class TreeRanker:
     nodes: Mapping[str, npt.NDArray[Any]]
     baseline: float
     params: Mapping[str, Any]
-    levels: LevelWalker | None = field(default=None, init=False, repr=False, compare=False)
+    trees: Trees | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # The per-request walker, laid out once; a ranker built only for its design (no nodes) has none.
-        if set(self.nodes) == NODE_ARRAYS and len(self.nodes["tree_start"]):
-            object.__setattr__(self, "levels", LevelWalker.build(self.nodes))
+        # The arrays the walk reads, typed once; a ranker built only for its design (no nodes) has none.
+        if set(self.nodes) == NODE_ARRAYS:
+            object.__setattr__(self, "trees", Trees.of(self.nodes))
 
     @property
     def n_trees(self) -> int:
@@ -165,9 +167,8 @@ class TreeRanker:
         """
         groups_arr = np.zeros(len(rows), dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
         design = self.design(rows, groups_arr)
-        if self.levels is not None and len(design) <= _LEVEL_WALK_ROWS:
-            return self.levels.walk(self.baseline, design)
-        return walk_trees(self.nodes, self.baseline, design)
+        trees = self.trees if self.trees is not None else Trees.of(self.nodes)
+        return trees.walk(self.baseline, design)
 
     def save(self, folder: Path) -> None:
         """Write ``ranker.npz`` (node arrays) and ``ranker.json`` (format, parameters, columns)."""
@@ -236,49 +237,9 @@ class TreeRanker:
         return ranker
 
 
-def walk_trees(nodes: Mapping[str, npt.NDArray[Any]], baseline: float, design: FloatMatrix) -> npt.NDArray[np.float64]:
-    """Sum of the leaf values each row reaches in every tree, plus the baseline (all trees walked together)."""
-    x = np.asarray(design, dtype=np.float64)
-    out = np.full(len(x), baseline, dtype=np.float64)
-    feature, threshold, missing_left = nodes["feature"], nodes["threshold"], nodes["missing_left"]
-    left, right, is_leaf, value = nodes["left"], nodes["right"], nodes["is_leaf"], nodes["value"]
-    starts = nodes["tree_start"]
-    for begin in range(0, len(x), _ROWS_PER_CHUNK):
-        chunk = x[begin : begin + _ROWS_PER_CHUNK]
-        row = np.repeat(np.arange(len(chunk)), len(starts))
-        node = np.tile(starts, len(chunk))
-        active = ~is_leaf[node]
-        while active.any():
-            at = node[active]
-            values = chunk[row[active], feature[at]]
-            go_left = np.where(np.isnan(values), missing_left[at], values <= threshold[at])
-            node[active] = np.where(go_left, left[at], right[at])
-            active[active] = ~is_leaf[node[active]]
-        out[begin : begin + len(chunk)] += value[node].reshape(len(chunk), len(starts)).sum(axis=1)
-    return out
-
-
-def tree_depth(nodes: Mapping[str, npt.NDArray[Any]]) -> int:
-    """Most splits on any path from a root to a leaf (follows at most as many levels as there are nodes)."""
-    level = np.asarray(nodes["tree_start"], dtype=np.int64)
-    is_leaf, left, right = nodes["is_leaf"], nodes["left"], nodes["right"]
-    depth = 0
-    while len(level) and depth <= len(is_leaf):
-        inner = level[~is_leaf[level]]
-        if not len(inner):
-            break
-        level = np.concatenate([left[inner], right[inner]])
-        depth += 1
-    return depth
-
-
 @dataclass(frozen=True, slots=True)
-class LevelWalker:
-    """The trees laid out for :meth:`walk`: leaves are their own children, so every walk takes ``depth`` steps.
-
-    No step then needs to know which walks have ended; a request of ten rows
-    pays a few numpy calls per level instead of per node visited.
-    """
+class Trees:
+    """Node arrays (:data:`NODE_ARRAYS`) in the dtypes the compiled walk reads."""
 
     starts: npt.NDArray[np.int64]
     feature: npt.NDArray[np.int64]
@@ -286,36 +247,88 @@ class LevelWalker:
     missing_left: npt.NDArray[np.bool_]
     left: npt.NDArray[np.int64]
     right: npt.NDArray[np.int64]
+    is_leaf: npt.NDArray[np.bool_]
     value: npt.NDArray[np.float64]
-    depth: int
 
     @classmethod
-    def build(cls, nodes: Mapping[str, npt.NDArray[Any]]) -> LevelWalker:
-        """Lay out ``nodes`` (:data:`NODE_ARRAYS`)."""
-        is_leaf = np.asarray(nodes["is_leaf"], dtype=bool)
-        own = np.arange(len(is_leaf), dtype=np.int64)
+    def of(cls, nodes: Mapping[str, npt.NDArray[Any]]) -> Trees:
+        """Typed, contiguous copies of ``nodes``.
+
+        Raises
+        ------
+        RankerFormatError
+            When the arrays differ in length, or a root or child lies outside them or does not come
+            after its parent (the walk would not end).
+
+        """
+
+        def typed(name: str, dtype: type[Any]) -> npt.NDArray[Any]:
+            return np.ascontiguousarray(nodes[name], dtype=dtype)
+
+        size = len(nodes["is_leaf"])
+        if any(len(nodes[name]) != size for name in NODE_ARRAYS - {"tree_start"}):
+            raise RankerFormatError("the node arrays differ in length")
+        starts, is_leaf = typed("tree_start", np.int64), typed("is_leaf", np.bool_)
+        inner = np.flatnonzero(~is_leaf)
+        for name in ("left", "right"):
+            children = np.asarray(nodes[name], dtype=np.int64)[inner]
+            if len(children) and (np.any(children <= inner) or int(children.max()) >= size):
+                raise RankerFormatError(f"a node's {name} child lies outside the trees or before the node")
+        if len(starts) and (int(starts.min()) < 0 or int(starts.max()) >= size):
+            raise RankerFormatError("a tree starts outside the node arrays")
         return cls(
-            starts=np.asarray(nodes["tree_start"], dtype=np.int64),
-            feature=np.where(is_leaf, 0, nodes["feature"]).astype(np.int64),
-            threshold=np.asarray(nodes["threshold"], dtype=np.float64),
-            missing_left=np.asarray(nodes["missing_left"], dtype=bool),
-            left=np.where(is_leaf, own, nodes["left"]).astype(np.int64),
-            right=np.where(is_leaf, own, nodes["right"]).astype(np.int64),
-            value=np.asarray(nodes["value"], dtype=np.float64),
-            depth=tree_depth(nodes),
+            starts=starts,
+            feature=typed("feature", np.int64),
+            threshold=typed("threshold", np.float64),
+            missing_left=typed("missing_left", np.bool_),
+            left=typed("left", np.int64),
+            right=typed("right", np.int64),
+            is_leaf=is_leaf,
+            value=typed("value", np.float64),
         )
 
     def walk(self, baseline: float, design: FloatMatrix) -> npt.NDArray[np.float64]:
-        """What :func:`walk_trees` gives for the same rows."""
-        x = np.asarray(design, dtype=np.float64)
-        n_rows, n_columns = x.shape
-        flat = x.ravel()
-        missing = np.isnan(flat)
-        base = np.repeat(np.arange(n_rows, dtype=np.int64) * n_columns, len(self.starts))
-        node = np.tile(self.starts, n_rows)
-        for _ in range(self.depth):
-            at = base + self.feature[node]
-            go_left = (flat[at] <= self.threshold[node]) | (missing[at] & self.missing_left[node])
-            node = np.where(go_left, self.left[node], self.right[node])
-        leaves: npt.NDArray[np.float64] = self.value[node].reshape(n_rows, len(self.starts)).sum(axis=1)
-        return baseline + leaves
+        """Per row of ``design``, the baseline plus the leaf value it reaches in each tree (in tree order)."""
+        x = np.ascontiguousarray(design, dtype=np.float64)
+        if x.ndim != 2:
+            raise RankerFormatError(f"expected a matrix of design rows, got shape {x.shape}")
+        return _walk(
+            x,
+            self.starts,
+            self.feature,
+            self.threshold,
+            self.missing_left,
+            self.left,
+            self.right,
+            self.is_leaf,
+            self.value,
+            float(baseline),
+        )
+
+
+@kernel
+def _walk(
+    x: npt.NDArray[np.float64],
+    starts: npt.NDArray[np.int64],
+    feature: npt.NDArray[np.int64],
+    threshold: npt.NDArray[np.float64],
+    missing_left: npt.NDArray[np.bool_],
+    left: npt.NDArray[np.int64],
+    right: npt.NDArray[np.int64],
+    is_leaf: npt.NDArray[np.bool_],
+    value: npt.NDArray[np.float64],
+    baseline: float,
+) -> npt.NDArray[np.float64]:
+    """scikit-learn's rule: left when ``x <= threshold``, a NaN where the node says; trees summed in order."""
+    out = np.empty(x.shape[0], dtype=np.float64)
+    for row in range(x.shape[0]):
+        total = baseline
+        for tree in range(len(starts)):
+            node = starts[tree]
+            while not is_leaf[node]:
+                seen = x[row, feature[node]]
+                go_left = missing_left[node] if np.isnan(seen) else seen <= threshold[node]
+                node = left[node] if go_left else right[node]
+            total += value[node]
+        out[row] = total
+    return out

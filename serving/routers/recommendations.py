@@ -26,6 +26,7 @@ from serving.keys import ANONYMOUS_PREFIX
 from serving.params import CONTEXT_PARAMETERS, ContextBody
 from serving.pipeline import Answer, Pipeline
 from serving.render import Recommendations, json_response, render_answer
+from serving.workers import RankingDep
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
 
@@ -94,10 +95,11 @@ class VisitorBody(ContextBody):
     summary="Recommendations for a user",
     openapi_extra=CONTEXT_PARAMETERS,
 )
-def user_recommendations(
+async def user_recommendations(
     user_id: UserIdPath,
     context: ContextDep,
     pipeline: PipelineDep,
+    run: RankingDep,
     _key: PublicKey,
     rid: RequestIdDep,
     experiment: ExperimentQuery = None,
@@ -108,9 +110,13 @@ def user_recommendations(
     learned ranker and filtered by the context; topped up with popular events of their region, then
     overall. Events they viewed, clicked, booked or dismissed are left out.
     """
-    enrolment = enrol(pipeline, experiment, user_id, context)
-    answer = pipeline.for_user(user_id, enrolment.request)
-    return respond(pipeline, enrolment, answer, context.lang, rid, "for-you")
+
+    def work() -> Response:
+        enrolment = enrol(pipeline, experiment, user_id, context)
+        answer = pipeline.for_user(user_id, enrolment.request)
+        return respond(pipeline, enrolment, answer, context.lang, rid, "for-you")
+
+    return await run(work)
 
 
 @router.post(
@@ -119,16 +125,22 @@ def user_recommendations(
     responses=_ERRORS,
     summary="Recommendations for an anonymous visitor",
 )
-def visitor_recommendations(body: VisitorBody, pipeline: PipelineDep, _key: PublicKey, rid: RequestIdDep) -> Response:
+async def visitor_recommendations(
+    body: VisitorBody, pipeline: PipelineDep, run: RankingDep, _key: PublicKey, rid: RequestIdDep
+) -> Response:
     """A list for someone without an account, from the events they just viewed.
 
     The body carries the same context fields as the user endpoint's query.
     """
     if body.visitor_id is not None and not body.visitor_id.startswith(ANONYMOUS_PREFIX):
         raise InvalidFieldError("visitor_id", f"must start with {ANONYMOUS_PREFIX!r} (ids of anonymous visitors)")
-    enrolment = enrol(pipeline, body.experiment, body.visitor_id, body.to_request())
-    answer = pipeline.for_visitor(body.visitor_id, body.viewed, enrolment.request)
-    return respond(pipeline, enrolment, answer, enrolment.request.lang, rid, "for-you")
+
+    def work() -> Response:
+        enrolment = enrol(pipeline, body.experiment, body.visitor_id, body.to_request())
+        answer = pipeline.for_visitor(body.visitor_id, body.viewed, enrolment.request)
+        return respond(pipeline, enrolment, answer, enrolment.request.lang, rid, "for-you")
+
+    return await run(work)
 
 
 @router.get(
@@ -138,19 +150,24 @@ def visitor_recommendations(body: VisitorBody, pipeline: PipelineDep, _key: Publ
     summary="Events similar to an event",
     openapi_extra=CONTEXT_PARAMETERS,
 )
-def similar_events(
+async def similar_events(
     event_id: EventIdPath,
     context: ContextDep,
     pipeline: PipelineDep,
+    run: RankingDep,
     _key: PublicKey,
     rid: RequestIdDep,
     experiment: ExperimentQuery = None,
     user_id: PersonQuery = None,
 ) -> Response:
     """Upcoming events like this one (same production, organiser, discipline, audience), filtered by the context."""
-    enrolment = enrol(pipeline, experiment, user_id, context)
-    answer = pipeline.similar(event_id, enrolment.request)
-    return respond(pipeline, enrolment, answer, context.lang, rid, "similar")
+
+    def work() -> Response:
+        enrolment = enrol(pipeline, experiment, user_id, context)
+        answer = pipeline.similar(event_id, enrolment.request)
+        return respond(pipeline, enrolment, answer, context.lang, rid, "similar")
+
+    return await run(work)
 
 
 @router.get(
@@ -160,9 +177,10 @@ def similar_events(
     summary="Popular events",
     openapi_extra=CONTEXT_PARAMETERS,
 )
-def popular_events(
+async def popular_events(
     context: ContextDep,
     pipeline: PipelineDep,
+    run: RankingDep,
     _key: PublicKey,
     rid: RequestIdDep,
     region: Annotated[
@@ -183,6 +201,10 @@ def popular_events(
     """Popular events of a type, a region or overall (in that order of preference), filtered by the context."""
     if region is not None and region not in REGIONS:
         raise InvalidFieldError("region", f"unknown region {region!r}; expected one of {', '.join(REGIONS)}")
-    enrolment = enrol(pipeline, experiment, user_id, context)
-    answer = pipeline.popular(enrolment.request, region=region, type_id=type)
-    return respond(pipeline, enrolment, answer, context.lang, rid, "popular")
+
+    def work() -> Response:
+        enrolment = enrol(pipeline, experiment, user_id, context)
+        answer = pipeline.popular(enrolment.request, region=region, type_id=type)
+        return respond(pipeline, enrolment, answer, context.lang, rid, "popular")
+
+    return await run(work)

@@ -10,7 +10,14 @@ import pyarrow as pa
 import pytest
 
 from features.event_side import EventOffer, build_event_offer, build_event_side
-from features.ranking import FEATURE_DESCRIPTIONS, RANKING_FEATURES, SCORE_MODELS, RankingContext, ranking_rows
+from features.ranking import (
+    FEATURE_DESCRIPTIONS,
+    RANKING_FEATURES,
+    SCORE_MODELS,
+    EventColumns,
+    RankingContext,
+    ranking_rows,
+)
 from recsys.domain.errors import InvalidFieldError
 from recsys.models.data import EventSide
 from recsys.vocabulary import IdVocabulary
@@ -190,3 +197,36 @@ def test_rows_from_a_real_side(events: pa.Table) -> None:
     assert np.nanmax(distance) < 250  # Flanders and Brussels
     np.testing.assert_array_equal(np.isnan(distance), np.isnan(side.lat))
     assert not np.isnan(col(rows, "age_fit")).any()
+
+
+@pytest.mark.parametrize("offer", [OFFER, None])
+@pytest.mark.parametrize("age", [30.0, np.nan])
+def test_precomputed_event_columns_give_the_same_rows(side: EventSide, offer: EventOffer | None, age: float) -> None:
+    context = RankingContext(
+        request_time_us=REQUEST,
+        home_lat=GENT[0],
+        home_lon=GENT[1],
+        user_age=age,
+        history_event_idx=np.array([0, 2]),
+    )
+    idx = np.array([2, -1, 0, 1, 1, -1])
+    scores = {"als": np.linspace(0.1, 0.6, len(idx))}
+    events = EventColumns.build(side, POPULARITY, offer)
+    assert len(events) == len(side)
+    computed = ranking_rows(context, idx, side, scores, POPULARITY, offer=offer)
+    gathered = ranking_rows(context, idx, side, scores, POPULARITY, offer=offer, events=events)
+    np.testing.assert_array_equal(gathered, computed)
+
+
+def test_event_columns_of_another_side_are_refused(side: EventSide) -> None:
+    other = EventColumns.build(side, POPULARITY, OFFER)
+    shorter = EventSide(
+        content=None,
+        **{
+            name: getattr(side, name)[:2]
+            for name in side.__dataclass_fields__
+            if name != "content" and isinstance(getattr(side, name), np.ndarray)
+        },
+    )
+    with pytest.raises(InvalidFieldError, match="events"):
+        ranking_rows(RankingContext(request_time_us=REQUEST), [0], shorter, {}, POPULARITY[:2], events=other)

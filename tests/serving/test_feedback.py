@@ -183,6 +183,26 @@ def test_cancelled_and_sold_out_events_leave_every_list(client: TestClient, worl
         assert not ids & set(changed)
 
 
+def test_a_cancelled_popular_event_leaves_the_popular_list_at_once(client: TestClient, world: World) -> None:
+    def popular() -> list[str]:
+        response = client.get("/v1/popular", params={"n": 10}, headers=headers(world))
+        assert response.status_code == 200, response.text
+        return [item["event_id"] for item in response.json()["items"]]
+
+    # The first answers keep the popular lists' scored items; a change of a live card must renew them.
+    before = popular()
+    assert popular() == before and before
+    catalogue = client.app.state.serving.workspace.catalogue  # type: ignore[attr-defined]
+    event = catalogue.get_event(before[0])
+    assert event is not None
+    response = client.put(
+        f"/v1/events/{event.id}", json=_event_document(event, status="Unavailable"), headers=headers(world)
+    )
+    assert response.status_code == 200, response.text
+    after = popular()
+    assert event.id not in after and len(after) == len(before)
+
+
 def test_a_later_clock_over_the_same_version_returns_only_eligible_events(client: TestClient, world: World) -> None:
     state = client.app.state.serving  # type: ignore[attr-defined]
     catalogue = state.workspace.catalogue

@@ -112,6 +112,11 @@ def test_settings_from_environment(tmp_path: Path) -> None:
         Settings.from_env({"RECSYS_MAX_BATCH": "many"})
     with pytest.raises(InvalidFieldError, match="RECSYS_AUTH"):
         Settings.from_env({"RECSYS_AUTH": "maybe"})
+    assert Settings.from_env({"RECSYS_RANKING_THREADS": "3"}).ranking_threads == 3
+    with pytest.raises(InvalidFieldError, match="RECSYS_RANKING_THREADS"):
+        Settings.from_env({"RECSYS_RANKING_THREADS": "two"})
+    with pytest.raises(InvalidFieldError, match="ranking_threads"):
+        Settings.from_env({"RECSYS_RANKING_THREADS": "0"})
 
 
 def test_pending_deletions_survive_a_restart_and_leave_no_file_when_done(tmp_path: Path) -> None:

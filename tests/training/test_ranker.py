@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from recsys.domain.errors import InvalidFieldError
-from recsys.models.tree_ranker import TreeRanker, tree_depth, walk_trees
+from recsys.models.tree_ranker import TreeRanker, Trees
 from training.ranker import LearnedRanker, RankerFormatError, within_group_ranks
 
 NAMES = ("distance_km", "score_als", "score_hybrid", "unused")
@@ -101,31 +101,57 @@ def test_bad_inputs_are_refused() -> None:
         ranker.predict(rows[:3], np.array([1, 0, 1]))
 
 
-def test_the_level_walk_of_a_request_equals_the_node_walk() -> None:
+def reference_walk(nodes: dict[str, np.ndarray], baseline: float, design: np.ndarray) -> np.ndarray:
+    """Node by node in plain Python: left when x <= threshold, NaN where the node says."""
+    out = []
+    for row in np.asarray(design, dtype=np.float64):
+        total = baseline
+        for start in nodes["tree_start"]:
+            node = int(start)
+            while not nodes["is_leaf"][node]:
+                seen = row[nodes["feature"][node]]
+                left = nodes["missing_left"][node] if np.isnan(seen) else seen <= nodes["threshold"][node]
+                node = int(nodes["left"][node] if left else nodes["right"][node])
+            total += nodes["value"][node]
+        out.append(total)
+    return np.asarray(out)
+
+
+def test_the_compiled_walk_equals_a_walk_node_by_node_and_scikit_learn() -> None:
     rows, labels, groups = synthetic()
     ranker = LearnedRanker(max_iter=40, min_samples_leaf=5).fit(rows, labels, groups, NAMES)
     served = ranker.trees_
-    assert served is not None and served.levels is not None
-    for n in (1, 7, 40, 600):
+    assert served is not None and served.trees is not None
+    for n in (0, 1, 7, 40, 600):
         design = served.design(rows[:n], np.zeros(n, dtype=np.int64))
-        np.testing.assert_array_equal(
-            served.levels.walk(served.baseline, design), walk_trees(served.nodes, served.baseline, design)
-        )
+        walked = served.trees.walk(served.baseline, design)
+        np.testing.assert_array_equal(walked, reference_walk(dict(served.nodes), served.baseline, design))
+        if n:
+            np.testing.assert_allclose(walked, ranker._estimator.decision_function(design), rtol=0, atol=1e-12)
 
 
-def test_the_depth_counts_the_longest_path() -> None:
-    # Tree 0: a root with a leaf and an inner node under it (depth 2); tree 1: a single leaf (depth 0).
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"left": np.array([0, 0, 0])}, "left child"),
+        ({"right": np.array([3, 0, 0])}, "right child"),
+        ({"tree_start": np.array([5])}, "starts outside"),
+        ({"value": np.zeros(2)}, "differ in length"),
+    ],
+)
+def test_trees_that_would_not_end_are_refused(change: dict[str, np.ndarray], message: str) -> None:
     nodes = {
-        "feature": np.array([0, 0, 0, 0, 0, 0]),
-        "threshold": np.zeros(6),
-        "missing_left": np.zeros(6, dtype=bool),
-        "left": np.array([1, 0, 3, 0, 0, 0]),
-        "right": np.array([2, 0, 4, 0, 0, 0]),
-        "is_leaf": np.array([False, True, False, True, True, True]),
-        "value": np.arange(6, dtype=np.float64),
-        "tree_start": np.array([0, 5]),
+        "feature": np.zeros(3, dtype=np.int64),
+        "threshold": np.zeros(3),
+        "missing_left": np.zeros(3, dtype=bool),
+        "left": np.array([1, 0, 0]),
+        "right": np.array([2, 0, 0]),
+        "is_leaf": np.array([False, True, True]),
+        "value": np.arange(3, dtype=np.float64),
+        "tree_start": np.array([0]),
     }
-    assert tree_depth(nodes) == 2
+    with pytest.raises(RankerFormatError, match=message):
+        Trees.of({**nodes, **change})
 
 
 @settings(max_examples=200, deadline=None)
@@ -136,9 +162,19 @@ def test_the_depth_counts_the_longest_path() -> None:
         elements=st.sampled_from([np.nan, 0.0, 1.0, 1.5, 2.0, -3.0]),
     )
 )
-def test_ranks_of_one_request_equal_the_grouped_computation(scores: np.ndarray) -> None:
+def test_ranks_equal_scipy_average_ranks_per_group(scores: np.ndarray) -> None:
+    from scipy.stats import rankdata
+
+    expected = np.full(scores.shape, np.nan)
+    for col in range(scores.shape[1]):
+        valid = ~np.isnan(scores[:, col])
+        if valid.sum() == 1:
+            expected[valid, col] = 1.0
+        elif valid.sum() > 1:
+            expected[valid, col] = (rankdata(scores[valid, col], method="average") - 1) / (valid.sum() - 1)
     one = within_group_ranks(scores, np.zeros(len(scores), dtype=np.int64))
-    # Two copies as two groups take the general (sorting) path; each half must equal the one-group answer.
+    np.testing.assert_allclose(one, expected.astype(np.float32), rtol=1e-6)
+    # Two copies as two groups: each half is ranked on its own.
     both = within_group_ranks(np.vstack([scores, scores]), np.repeat([0, 1], len(scores)))
     np.testing.assert_array_equal(both[: len(scores)], one)
     np.testing.assert_array_equal(both[len(scores) :], one)
