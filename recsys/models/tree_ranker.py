@@ -60,34 +60,33 @@ def within_group_ranks(scores: npt.NDArray[np.float32], groups: npt.NDArray[np.i
 
 @kernel
 def _group_ranks(values: npt.NDArray[np.float64], bounds: npt.NDArray[np.int64]) -> FloatMatrix:
-    """:func:`within_group_ranks` over groups ``bounds[g]:bounds[g + 1]``, by pairwise counts.
+    """:func:`within_group_ranks` over groups ``bounds[g]:bounds[g + 1]``.
 
-    A row's average rank among ties is the number of valid rows below it plus
-    half the other rows equal to it; NaN compares false, so it counts nowhere.
+    Per group and column the valid (non-NaN) rows are sorted; each run of
+    equal values gets the average of the positions it spans.
     """
     n_rows, n_columns = values.shape
-    out = np.empty((n_rows, n_columns), dtype=np.float32)
+    out = np.full((n_rows, n_columns), np.nan, dtype=np.float32)
     for g in range(len(bounds) - 1):
         begin, end = bounds[g], bounds[g + 1]
         for col in range(n_columns):
+            valid = np.empty(end - begin, dtype=np.int64)
             size = 0
             for i in range(begin, end):
                 if not np.isnan(values[i, col]):
+                    valid[size] = i
                     size += 1
-            for i in range(begin, end):
-                value = values[i, col]
-                if np.isnan(value):
-                    out[i, col] = np.nan
-                    continue
-                below = 0
-                equal = 0
-                for j in range(begin, end):
-                    other = values[j, col]
-                    if other < value:
-                        below += 1
-                    elif other == value:
-                        equal += 1
-                out[i, col] = (below + 0.5 * (equal - 1)) / (size - 1) if size > 1 else 1.0
+            rows = valid[:size]
+            order = rows[np.argsort(values[rows, col])]
+            first = 0
+            while first < size:
+                last = first
+                while last + 1 < size and values[order[last + 1], col] == values[order[first], col]:
+                    last += 1
+                rank = 0.5 * (first + last)
+                for at in range(first, last + 1):
+                    out[order[at], col] = rank / (size - 1) if size > 1 else 1.0
+                first = last + 1
     return out
 
 

@@ -11,6 +11,7 @@ occurrence that has not ended and overlaps the request's window.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol, TypeVar
@@ -37,13 +38,19 @@ class DateWindow:
     @classmethod
     def between(cls, start: dt.datetime | None, end: dt.datetime | None) -> DateWindow:
         """The window between two aware datetimes (either may be None)."""
-        return cls(None if start is None else to_us(start), None if end is None else to_us(end))
+        return _window_between(start, end)
 
     def overlaps(self, start_us: int, end_us: int | None) -> bool:
         """True when the span ``[start_us, end_us]`` (``end_us`` None = open) meets this window."""
         if self.end_us is not None and start_us > self.end_us:
             return False
         return self.start_us is None or end_us is None or end_us >= self.start_us
+
+
+@functools.lru_cache(maxsize=256)
+def _window_between(start: dt.datetime | None, end: dt.datetime | None) -> DateWindow:
+    # Requests repeat the same few windows (today, this weekend, a month); the zone arithmetic is cached.
+    return DateWindow(None if start is None else to_us(start), None if end is None else to_us(end))
 
 
 #: The window that admits every date.

@@ -9,6 +9,7 @@ Flemish and Brussels agendas is Europe/Brussels local time (DST included).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -106,13 +107,17 @@ def day_marks(now_us: int) -> DayMarks:
         Local (Europe/Brussels) day and weekend boundaries.
 
     """
-    today = from_us(now_us).astimezone(BRUSSELS).date()
+    return DayMarks(now_us, *_marks_of_day(from_us(now_us).astimezone(BRUSSELS).date()))
+
+
+@functools.lru_cache(maxsize=64)
+def _marks_of_day(today: dt.date) -> tuple[int, int, int, int, int]:
+    # The same for every request of a day; five zone conversions are most of the cost of the marks.
     monday = today - dt.timedelta(days=today.weekday())
-    return DayMarks(
-        now_us=now_us,
-        today_us=_local_us(today),
-        tomorrow_us=_local_us(today + dt.timedelta(days=1)),
-        day_after_us=_local_us(today + dt.timedelta(days=2)),
-        weekend_start_us=_local_us(monday + dt.timedelta(days=4), WEEKEND_START_HOUR),
-        weekend_end_us=_local_us(monday + dt.timedelta(days=7)),
+    return (
+        _local_us(today),
+        _local_us(today + dt.timedelta(days=1)),
+        _local_us(today + dt.timedelta(days=2)),
+        _local_us(monday + dt.timedelta(days=4), WEEKEND_START_HOUR),
+        _local_us(monday + dt.timedelta(days=7)),
     )
