@@ -318,6 +318,7 @@ class ServingState:
         self.metrics.breaker_open.set(1 if state is BreakerState.OPEN else 0)
         if state is BreakerState.CLOSED:
             # Back: push what waited in process. In a thread, not in the request that noticed.
+            self._recovered.clear()
             threading.Thread(target=self._after_recovery, name="cache-recovery", daemon=True).start()
 
     def _after_recovery(self) -> None:
@@ -331,6 +332,10 @@ class ServingState:
             with contextlib.suppress(CacheError):
                 self.cache.call("put_live_cards", lambda: self.cache.backend.put_live_cards(cards))
         self._recovered.set()
+
+    def wait_for_recovery(self, timeout_s: float) -> bool:
+        """Block until the work after the cache's last recovery is done; False when ``timeout_s`` passed first."""
+        return self._recovered.wait(timeout_s)
 
     def republish_in_background(self) -> bool:
         """Publish the engine's candidates when the cache holds no version (e.g. a Redis that restarted empty)."""

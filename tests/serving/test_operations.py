@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -148,10 +147,8 @@ def test_a_broken_cache_gives_fallback_answers_not_errors(client: TestClient, wo
     state.cache.breaker._opened_at = 0.0  # skip the cool-down
     recovered = recommend(client, world, user, n=5)
     assert not recovered["source"].endswith("+fallback")
-    # The recovery deletes what the cache held of the forgotten user (in a background thread).
-    deadline = time.monotonic() + 10
-    while leaving in state.pending_deletions and time.monotonic() < deadline:
-        time.sleep(0.05)
+    # The recovery deletes what the cache held of the forgotten user and pushes what waited (in a background thread).
+    assert state.wait_for_recovery(10.0)
     assert leaving not in state.pending_deletions
     assert all(backend.user_candidates(v, leaving) is None for v in backend.versions())
     assert backend.recent(leaving) == []
@@ -190,8 +187,7 @@ def test_history_after_a_deletion_the_cache_missed_survives_that_deletion(client
     posted = post_interactions(client, world, [{"id": "new-1", "user_id": user, "event_id": new, "kind": "view"}])
     assert posted.status_code == 200, posted.text
     recommend(client, world, user, n=5)  # notices the cache is back: the recovery runs
-    deadline = time.monotonic() + 10
-    while (user in state.pending_deletions or state.pending.of(user)) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert state.wait_for_recovery(10.0)
+    assert user not in state.pending_deletions and not state.pending.of(user)
     assert [(e.event_id, e.kind) for e in backend.recent(user)] == [(new, "view")]
     assert logged_ids(world, user) == {"new-1"}
