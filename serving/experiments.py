@@ -119,8 +119,6 @@ class _Shown:
 
     offset: int = 0
     events: dict[str, set[str]] = field(default_factory=dict)
-    # Interaction ids already recorded as outcomes: a retried batch records nothing twice.
-    recorded: set[str] = field(default_factory=set)
 
     def add(self, user_id: str, event_ids: Sequence[str]) -> None:
         # Event ids repeat across users: one string each.
@@ -251,8 +249,11 @@ class ExperimentTracker:
         """Record, in every running experiment, the interactions on events it showed to the same person.
 
         Only outcome kinds count (click, like, bookmark, share, ticket,
-        check-in, dismiss). The interactions are stored already, so a failure
-        here is logged and swallowed. Returns how many outcomes were written.
+        check-in, dismiss). Pass each interaction once: those the interaction
+        log newly stored (``WriteResult.new_rows``), so a retried batch records
+        nothing twice, even after a restart. The interactions are stored
+        already, so a failure here is logged and swallowed. Returns how many
+        outcomes were written.
         """
         relevant = [i for i in interactions if i.kind.label in OUTCOME_KINDS]
         if not relevant:
@@ -268,23 +269,11 @@ class ExperimentTracker:
     def _record(self, experiment_id: str, interactions: Sequence[Interaction]) -> int:
         with self._lock:
             shown = self._follow(experiment_id)
-            matched = [
-                i
-                for i in interactions
-                if i.event_id in shown.events.get(i.user_id, ()) and i.interaction_id not in shown.recorded
-            ]
-            # Claimed before writing: a batch arriving meanwhile with the same ids skips them.
-            claimed = {i.interaction_id for i in matched}
-            shown.recorded.update(claimed)
+            matched = [i for i in interactions if i.event_id in shown.events.get(i.user_id, ())]
         if not matched:
             return 0
         rows = [(i.user_id, i.event_id, i.kind.label, i.timestamp) for i in matched]
-        try:
-            self.experiments.log_outcomes(experiment_id, rows)
-        except BaseException:
-            with self._lock:
-                shown.recorded.difference_update(claimed)
-            raise
+        self.experiments.log_outcomes(experiment_id, rows)
         return len(rows)
 
     def _follow(self, experiment_id: str) -> _Shown:

@@ -52,7 +52,7 @@ class MemoryLog:
             if len(fresh):
                 self._tables.append(fresh.combine_chunks())
                 self._ids.update(fresh.column("interaction_id").to_pylist())
-        return WriteResult(len(fresh), len(table) - len(fresh))
+        return WriteResult(len(fresh), len(table) - len(fresh), tuple(np.flatnonzero(keep).tolist()))
 
     def export(self, columns: list[str] | None = None) -> pa.Table:
         """Return every stored interaction, in append order."""

@@ -7,7 +7,7 @@ Every backend implements these and passes the same contract test suite
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 import pyarrow as pa
@@ -28,11 +28,17 @@ class WriteResult:
     unchanged : int
         Records that were already stored exactly so (repeated idempotency
         ids, identical upserts).
+    new_rows : tuple of int
+        Interaction log appends only: the positions in the batch of the
+        records newly stored, in batch order (what follows from a record,
+        such as an experiment's outcome, follows once, even across
+        restarts). Not compared: two results are equal when their counts are.
 
     """
 
     written: int
     unchanged: int = 0
+    new_rows: tuple[int, ...] = field(default=(), compare=False)
 
 
 @runtime_checkable
@@ -122,7 +128,8 @@ class InteractionLog(Protocol):
 
     ``append`` is atomic and durable when it returns: a batch is stored whole
     or not at all, and survives a killed process. An ``interaction_id`` that
-    is already stored (or repeated within the batch) is stored once. Readers
+    is already stored (or repeated within the batch) is stored once, and the
+    result's ``new_rows`` name the batch rows this call stored. Readers
     may export while a writer appends; they see whole batches only.
     """
 

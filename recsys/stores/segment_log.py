@@ -535,8 +535,9 @@ class SegmentLog:
         """Append a batch with :data:`~recsys.domain.interactions.INTERACTION_SCHEMA`, durably.
 
         Rows whose ``interaction_id`` is already stored, or repeats an earlier
-        row of the batch, are skipped and counted as unchanged. When this
-        returns, the batch is on disk and survives a killed process.
+        row of the batch, are skipped and counted as unchanged; the result's
+        ``new_rows`` are the positions of the rows stored. When this returns,
+        the batch is on disk and survives a killed process.
 
         Raises
         ------
@@ -574,7 +575,7 @@ class SegmentLog:
             state.index.add_sorted(sidecar.hashes)
             if self.auto_compact:
                 self._compact_tail(state)
-        return WriteResult(kept, len(table) - kept)
+        return WriteResult(kept, len(table) - kept, tuple(np.flatnonzero(keep).tolist()))
 
     def _stored(
         self, state: _WriterState, ids: pa.ChunkedArray, hashes: Hashes, candidates: npt.NDArray[np.int64]

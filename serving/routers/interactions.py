@@ -134,8 +134,9 @@ def post_interactions(batch: InteractionBatch, state: StateDep, key: PublicKey, 
                 RecentInteraction(interaction.event_id, interaction.kind.label, to_us(interaction.timestamp))
             )
     state.push_recent({u: sorted(e, key=lambda x: -x.timestamp_us) for u, e in recent.items()})
-    if result.written:
-        # Clicks, tickets, check-ins, dismissals ... on events a running experiment showed them.
-        state.experiment_tracker.record_outcomes(interactions)
+    if result.new_rows:
+        # Clicks, tickets, check-ins, dismissals ... on events a running experiment showed them. Only the
+        # interactions this batch stored: the log knows a retried id even after a restart.
+        state.experiment_tracker.record_outcomes([interactions[i] for i in result.new_rows])
     body = {"received": len(interactions), "written": result.written, "duplicates": result.unchanged, "request_id": rid}
     return json_response(body)

@@ -11,6 +11,7 @@ with warnings.catch_warnings():
 
 from recsys.marketing.assignment import assign
 from recsys.marketing.experiments import Experiments
+from serving.experiments import ExperimentTracker
 from tests.serving.conftest import key
 from tests.serving.world import World
 
@@ -79,10 +80,21 @@ def test_served_list_is_an_exposure_and_a_click_on_it_counts_for_the_arm(
     click(api, world, user, shown[0], "i-1")  # a retry stores nothing new and records nothing twice
     click(api, world, user, "not-shown-event", "i-2")  # not shown to them in the experiment
     click(api, world, user, shown[1], "i-3", kind="ticket")
+    # A restart forgets what the tracker saw; the log still knows i-1, so only i-4 of the retried batch counts.
+    api.app.state.serving.experiment_tracker = ExperimentTracker(world.path)  # type: ignore[attr-defined]
+    batch = {
+        "interactions": [
+            {"id": "i-1", "user_id": user, "event_id": shown[0], "kind": "click"},
+            {"id": "i-4", "user_id": user, "event_id": shown[2], "kind": "bookmark"},
+        ]
+    }
+    retried = api.post("/v1/interactions", json=batch, headers=key(world.keys["server"]))
+    assert retried.status_code == 200 and retried.json()["duplicates"] == 1
     outcomes = Experiments(world.path).read_log("diversity-test").outcomes.to_dicts()
     assert [(o["user_id"], o["event_id"], o["kind"], o["arm"]) for o in outcomes] == [
         (user, shown[0], "click", "diverse"),
         (user, shown[1], "ticket", "diverse"),
+        (user, shown[2], "bookmark", "diverse"),
     ]
 
     results = api.get("/v1/experiments/diversity-test/results", headers=key(marketer)).json()

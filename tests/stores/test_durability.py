@@ -293,7 +293,8 @@ def test_survives_reopen(tmp_path: Path) -> None:
         log.append(_batch(["a", "b"]))
         log.append(_batch(["c"]))
     with SegmentLog(tmp_path) as log:
-        assert log.append(_batch(["a", "c", "d"])).unchanged == 2  # the index is rebuilt from disk
+        retried = log.append(_batch(["a", "c", "d"]))
+        assert retried.unchanged == 2 and retried.new_rows == (2,)  # the index is rebuilt from disk
         assert log.export()["interaction_id"].to_pylist() == ["a", "b", "c", "d"]
     event = Event("e1", LanguageMap.single("Blijft"), Calendar(CalendarType.PERMANENT))
     with SqliteCatalogue(tmp_path / "c.sqlite") as catalogue:

@@ -87,8 +87,10 @@ def test_empty_log(log: InteractionLog) -> None:
 
 def test_repeated_id_across_batches_is_stored_once(log: InteractionLog) -> None:
     assert log.append(batch(["a", "b"])) == WriteResult(2, 0)
-    assert log.append(batch(["b", "c", "a"], user="other")) == WriteResult(1, 2)
-    assert log.append(batch(["a", "b", "c"])) == WriteResult(0, 3)
+    retried = log.append(batch(["b", "c", "a"], user="other"))
+    assert retried == WriteResult(1, 2) and retried.new_rows == (1,)  # "c": the only row this call stored
+    again = log.append(batch(["a", "b", "c"]))
+    assert again == WriteResult(0, 3) and again.new_rows == ()
     assert ids_of(log) == ["a", "b", "c"]
     # The first stored version wins.
     assert log.export(["user_id"]).column("user_id").to_pylist() == ["u1", "u1", "other"]
@@ -227,10 +229,14 @@ def test_matches_a_simple_model(
             before = len(model)
             users = [f"u{(k + j) % 3}" for j in range(len(ids))]
             items = [interaction(iid, users[j]) for j, iid in enumerate(ids)]
-            for item in items:
+            new_rows = []
+            for j, item in enumerate(items):
+                if item.interaction_id not in model:
+                    new_rows.append(j)
                 model.setdefault(item.interaction_id, item.user_id)
             result = log.append(table_from_interactions(items))
             assert result == WriteResult(len(model) - before, len(ids) - (len(model) - before))
+            assert result.new_rows == tuple(new_rows)
         assert ids_of(log) == list(model)
         assert log.count() == len(model)
         removed = log.delete_user(forget)
