@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -40,6 +39,7 @@ from recsys.marketing.experiments import (
 )
 from recsys.ranking.request import RecommendationRequest
 from serving.errors import ServingError
+from serving.shown_pairs import ShownPairs
 
 #: Arm settings the serving layer applies to a request; others are for the caller to act on.
 APPLIED_SETTINGS: Final = ("diversity", "exploration")
@@ -118,11 +118,11 @@ class _Shown:
     """What one experiment showed to whom, followed through its exposure log."""
 
     offset: int = 0
-    events: dict[str, set[str]] = field(default_factory=dict)
+    # 8 bytes or so per (person, event) pair: a long experiment on a busy widget holds millions.
+    pairs: ShownPairs = field(default_factory=ShownPairs)
 
     def add(self, user_id: str, event_ids: Sequence[str]) -> None:
-        # Event ids repeat across users: one string each.
-        self.events.setdefault(user_id, set()).update(sys.intern(e) for e in event_ids)
+        self.pairs.add(user_id, event_ids)
 
 
 class ExperimentTracker:
@@ -269,7 +269,7 @@ class ExperimentTracker:
     def _record(self, experiment_id: str, interactions: Sequence[Interaction]) -> int:
         with self._lock:
             shown = self._follow(experiment_id)
-            matched = [i for i in interactions if i.event_id in shown.events.get(i.user_id, ())]
+            matched = [i for i in interactions if shown.pairs.shown(i.user_id, i.event_id)]
         if not matched:
             return 0
         rows = [(i.user_id, i.event_id, i.kind.label, i.timestamp) for i in matched]
