@@ -152,6 +152,30 @@ class EventColumns:
         idx = np.r_[np.arange(len(side), dtype=np.int64), -1]
         return cls(_event_fields(idx, side, pop, offer), offer is not None)
 
+    def updated(
+        self,
+        side: EventSide,
+        popularity: npt.ArrayLike,
+        offer: EventOffer | None,
+        changed: npt.ArrayLike,
+    ) -> EventColumns:
+        """What :meth:`build` gives for ``side``, which differs from these columns' only at ``changed`` and past their end.
+
+        A live event added or edited on the server changes a few rows; the rest are kept.
+        """
+        if (offer is not None) != self.has_offer:
+            return EventColumns.build(side, popularity, offer)
+        pop = _checked_inputs(side, popularity, offer)
+        size, kept = len(side), min(len(self), len(side))
+        values = np.empty((size + 1, self.values.shape[1]), dtype=np.float64)
+        values[:kept] = self.values[:kept]
+        values[size] = self.values[-1]  # the unknown event's row depends on no event
+        rows = np.union1d(np.asarray(changed, dtype=np.int64), np.arange(kept, size, dtype=np.int64))
+        if len(rows) and (int(rows[0]) < 0 or int(rows[-1]) >= size):
+            raise InvalidFieldError("changed", f"rows must lie in [0, {size}), got {rows[0]}..{rows[-1]}")
+        values[rows] = _event_fields(rows, side, pop, offer)
+        return EventColumns(values, self.has_offer)
+
 
 def _checked_inputs(side: EventSide, popularity: npt.ArrayLike, offer: EventOffer | None) -> npt.NDArray[np.float64]:
     n_events = len(side)

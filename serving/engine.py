@@ -109,15 +109,17 @@ class _Side:
     side: EventSide
     offer: EventOffer
     popularity: FloatArray
-    columns: EventColumns = field(init=False, repr=False, compare=False)
+    #: The rows' per-event part, computed once here instead of in every request.
+    columns: EventColumns = field(repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        # The rows' per-event part, computed once here instead of in every request.
-        object.__setattr__(self, "columns", EventColumns.build(self.side, self.popularity, self.offer))
+    @classmethod
+    def of(cls, side: EventSide, offer: EventOffer, popularity: FloatArray) -> _Side:
+        """The three, with their ranking columns."""
+        return cls(side, offer, popularity, EventColumns.build(side, popularity, offer))
 
 
-def _grow_side(old: _Side, new: _Side, positions: IntArray, size: int) -> _Side:
-    """``old`` extended to ``size`` events with ``new``'s rows placed at ``positions``."""
+def _grow_side(old: _Side, new_side: EventSide, new_offer: EventOffer, positions: IntArray, size: int) -> _Side:
+    """``old`` extended to ``size`` events with the new or edited events' rows placed at ``positions``."""
 
     def place(old_values: npt.NDArray[Any], new_values: npt.NDArray[Any], fill: float) -> npt.NDArray[Any]:
         out = np.full(size, fill, dtype=old_values.dtype)
@@ -127,22 +129,25 @@ def _grow_side(old: _Side, new: _Side, positions: IntArray, size: int) -> _Side:
 
     side = EventSide(
         content=None,
-        organizer_idx=place(old.side.organizer_idx, new.side.organizer_idx, -1),
-        venue_idx=place(old.side.venue_idx, new.side.venue_idx, -1),
-        production_idx=place(old.side.production_idx, new.side.production_idx, -1),
-        region_idx=place(old.side.region_idx, new.side.region_idx, -1),
-        municipality_idx=place(old.side.municipality_idx, new.side.municipality_idx, -1),
-        discipline_idx=place(old.side.discipline_idx, new.side.discipline_idx, -1),
-        start_us=place(old.side.start_us, new.side.start_us, -1),
-        lat=place(old.side.lat, new.side.lat, np.nan),
-        lon=place(old.side.lon, new.side.lon, np.nan),
+        organizer_idx=place(old.side.organizer_idx, new_side.organizer_idx, -1),
+        venue_idx=place(old.side.venue_idx, new_side.venue_idx, -1),
+        production_idx=place(old.side.production_idx, new_side.production_idx, -1),
+        region_idx=place(old.side.region_idx, new_side.region_idx, -1),
+        municipality_idx=place(old.side.municipality_idx, new_side.municipality_idx, -1),
+        discipline_idx=place(old.side.discipline_idx, new_side.discipline_idx, -1),
+        start_us=place(old.side.start_us, new_side.start_us, -1),
+        lat=place(old.side.lat, new_side.lat, np.nan),
+        lon=place(old.side.lon, new_side.lon, np.nan),
     )
     offer = EventOffer(
-        base_price=place(old.offer.base_price, new.offer.base_price, np.nan),
-        min_age=place(old.offer.min_age, new.offer.min_age, np.nan),
-        max_age=place(old.offer.max_age, new.offer.max_age, np.nan),
+        base_price=place(old.offer.base_price, new_offer.base_price, np.nan),
+        min_age=place(old.offer.min_age, new_offer.min_age, np.nan),
+        max_age=place(old.offer.max_age, new_offer.max_age, np.nan),
     )
-    return _Side(side, offer, place(old.popularity, new.popularity, 0.0))
+    # New events have no interactions yet; an edited one keeps its own.
+    popularity = np.zeros(size, dtype=old.popularity.dtype)
+    popularity[: len(old.popularity)] = old.popularity
+    return _Side(side, offer, popularity, old.columns.updated(side, popularity, offer, positions))
 
 
 class Engine:
@@ -239,7 +244,7 @@ class Engine:
             ranker=ranker,
             encoder=encoder,
             reference=reference,
-            side=_Side(side, offer, popularity),
+            side=_Side.of(side, offer, popularity),
             users=UserTable(users),
             kind_weights=kind_weights,
         )
@@ -425,13 +430,10 @@ class Engine:
             positions = self._index(base_vocabulary, ids)
             known = positions >= 0
             if known.any():
-                new = _Side(
-                    _subset(content_side, known),
-                    _offer_subset(build_event_offer(table, vocabulary), known),
-                    np.zeros(int(known.sum()), dtype=np.float64),
-                )
+                new_side = _subset(content_side, known)
+                new_offer = _offer_subset(build_event_offer(table, vocabulary), known)
                 size = max(len(base_vocabulary), len(self._side.popularity))
-                self._side = _grow_side(self._side, new, positions[known], size)
+                self._side = _grow_side(self._side, new_side, new_offer, positions[known], size)
         return len(ids)
 
     def forget_user(self, user_id: str) -> None:

@@ -230,3 +230,41 @@ def test_event_columns_of_another_side_are_refused(side: EventSide) -> None:
     )
     with pytest.raises(InvalidFieldError, match="events"):
         ranking_rows(RankingContext(request_time_us=REQUEST), [0], shorter, {}, POPULARITY[:2], events=other)
+
+
+def _random_side(n: int, rng: np.random.Generator) -> tuple[EventSide, EventOffer, np.ndarray]:
+    start = rng.integers(REQUEST - 5 * DAY_US, REQUEST + 60 * DAY_US, n)
+    start[rng.random(n) < 0.2] = -1  # undated
+    lat, lon = rng.uniform(50.7, 51.4, n), rng.uniform(2.6, 5.8, n)
+    lat[rng.random(n) < 0.2] = np.nan
+    codes = {
+        name: rng.integers(-1, 5, n).astype(np.int32)
+        for name in ("organizer_idx", "venue_idx", "production_idx", "region_idx", "municipality_idx", "discipline_idx")
+    }
+    side = EventSide(content=None, start_us=start.astype(np.int64), lat=lat, lon=lon, **codes)
+    price = np.where(rng.random(n) < 0.3, 0.0, rng.uniform(3, 40, n))
+    price[rng.random(n) < 0.2] = np.nan
+    offer = EventOffer(base_price=price, min_age=np.where(rng.random(n) < 0.5, np.nan, 6.0), max_age=np.full(n, np.nan))
+    return side, offer, rng.uniform(0, 30, n)
+
+
+@pytest.mark.parametrize("with_offer", [True, False])
+def test_updated_event_columns_equal_a_fresh_build(with_offer: bool) -> None:
+    rng = np.random.default_rng(5)
+    old_side, old_offer, old_pop = _random_side(40, rng)
+    grown_side, grown_offer, grown_pop = _random_side(55, rng)
+    changed = np.array([3, 17, 41, 50])  # two edited events, two new ones; rows 40-54 are new anyway
+    keep = np.setdiff1d(np.arange(40), changed)
+    for name in ("start_us", "lat", "lon"):
+        getattr(grown_side, name)[keep] = getattr(old_side, name)[keep]
+    for name in ("base_price", "min_age", "max_age"):
+        getattr(grown_offer, name)[keep] = getattr(old_offer, name)[keep]
+    grown_pop[:40] = old_pop
+    offer, new_offer = (old_offer, grown_offer) if with_offer else (None, None)
+    old = EventColumns.build(old_side, old_pop, offer)
+    updated = old.updated(grown_side, grown_pop, new_offer, changed)
+    fresh = EventColumns.build(grown_side, grown_pop, new_offer)
+    np.testing.assert_array_equal(updated.values, fresh.values)
+    assert updated.has_offer == fresh.has_offer == with_offer
+    with pytest.raises(InvalidFieldError, match="changed"):
+        old.updated(grown_side, grown_pop, new_offer, [55])

@@ -82,3 +82,11 @@ def test_training_and_serving_build_equal_rows_for_the_same_user_candidates_and_
         assert np.isfinite(expected[:, scores]).any()
         # And what the server scores is the ranker's output on exactly these rows.
         np.testing.assert_array_equal(engine.rank(**request), engine.ranker.predict(serving_rows))
+
+    # Events put again unchanged (a live edit that changed nothing) leave the rows as they were:
+    # their popularity and ranking columns are kept, not reset.
+    with Workspace(world_template.path) as workspace:
+        again = [workspace.catalogue.get_event(e) for e in request["event_ids"][:3]]
+    before = engine.ranking_rows(**request)
+    assert engine.add_events([e for e in again if e is not None]) == 3
+    np.testing.assert_array_equal(engine.ranking_rows(**request), before)
