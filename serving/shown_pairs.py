@@ -1,16 +1,17 @@
-"""Which events an experiment showed to whom, in 8 bytes per (person, event) pair.
+"""Which events an experiment showed to whom, in 8 to 16 bytes per (person, event) pair.
 
 Outcomes are interactions on events an experiment showed to the same person,
 so the server keeps every pair an experiment's exposure log holds. A running
 experiment on a busy widget shows lists to hundreds of thousands of people;
-a Python set of event ids per person costs close to a kilobyte each, this
-about a tenth of that.
+a Python set of event ids per person costs about 75 bytes per pair, this
+10 to 16 (``benchmarks/exposures.py``).
 
 Each pair is kept as its 64-bit hash (Python's own string hash, stable
 within the process, which is all this memory needs): a sorted array, plus a
-small set of the pairs added since it was last merged. Two different pairs
-share a hash with a chance of about one in 2**64 per look-up, which would
-count one interaction as an outcome it is not.
+small set of the pairs added since it was last merged. A look-up of a pair
+never shown meets another pair's hash with a chance of about n / 2**64 for n
+pairs held (5e-13 for ten million), which would count one interaction as an
+outcome it is not.
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ import numpy.typing as npt
 #: The recent set is merged into the sorted array once it holds this many pairs,
 #: or an eighth of the array, whichever is more (merging copies the whole array).
 MIN_MERGE: Final = 4096
-
-
 _MASK: Final = 0xFFFF_FFFF_FFFF_FFFF
 
 
@@ -35,7 +34,7 @@ def pair_key(user_id: str, event_id: str) -> int:
 
 
 class ShownPairs:
-    """A set of (person, event) pairs that only grows, in about 8 bytes per pair.
+    """A set of (person, event) pairs that only grows, in 8 to 16 bytes per pair.
 
     Not thread-safe: the caller holds its lock around :meth:`add` and :meth:`shown`.
     """
