@@ -118,11 +118,8 @@ class _Shown:
     """What one experiment showed to whom, followed through its exposure log."""
 
     offset: int = 0
-    # 8 bytes or so per (person, event) pair: a long experiment on a busy widget holds millions.
+    # 8 to 16 bytes per (person, event) pair: a long experiment on a busy widget holds millions.
     pairs: ShownPairs = field(default_factory=ShownPairs)
-
-    def add(self, user_id: str, event_ids: Sequence[str]) -> None:
-        self.pairs.add(user_id, event_ids)
 
 
 class ExperimentTracker:
@@ -238,7 +235,7 @@ class ExperimentTracker:
         with self._lock:
             followed = self._shown.get(enrolment.experiment)
             if followed is not None:
-                followed.add(enrolment.user_id, shown)
+                followed.pairs.add(enrolment.user_id, shown)
             if self._running is not None and all(d.id != enrolment.experiment for d in self._running[1]):
                 self._running = None  # started since the last look: its outcomes count from the next batch
         return True
@@ -281,7 +278,7 @@ class ExperimentTracker:
         shown = self._shown.setdefault(experiment_id, _Shown())
         records, shown.offset = self.experiments.log(experiment_id).exposures_since(shown.offset)
         for record in records:
-            shown.add(record.user_id, record.event_ids)
+            shown.pairs.add(record.user_id, record.event_ids)
         return shown
 
     def _running_experiments(self) -> list[ExperimentDefinition]:
